@@ -1,0 +1,35 @@
+# Two commands on a fresh machine with Python 3.11 and pip:
+#   make demo   -- trains WGAN-GP and GAN on a toy mixture, writes figures to out/demo/
+#   make test   -- the test suite (what CI runs)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export KERAS_BACKEND ?= tensorflow
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONHASHSEED ?= 0
+
+.PHONY: venv demo test test-slow bench clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(PY) -m keras_wgan.demo --out out/demo
+
+test: venv
+	$(PY) -m pytest -m "not slow" -n 2 --dist loadfile -q
+
+test-slow: venv
+	$(PY) -m pytest -m slow -q
+
+bench: venv
+	$(PY) bench/train_step.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache
