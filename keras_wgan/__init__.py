@@ -1,0 +1,1 @@
+"""keras-wgan: adversarial generative models for Keras 3."""

@@ -1,0 +1,133 @@
+"""Built-in 2-D toy distributions, as NumPy samples and as endless `tf.data` pipelines.
+
+The exact parameters (the same as the reference scripts of Gulrajani et al. 2017,
+igul222/improved_wgan_training, and Arjovsky et al. 2017, Example 1):
+
+- ``ring8``: a mixture of 8 equally weighted Gaussians with centres on a circle of
+  radius 2 at angles ``k * pi / 4``, each isotropic with std 0.02.
+- ``grid25``: a mixture of 25 equally weighted Gaussians centred on the grid
+  ``{-4, -2, 0, 2, 4}^2``, each isotropic with std 0.05.
+- ``swiss_roll``: ``t = 1.5 pi (1 + 2u)``, ``u ~ U[0, 1]``, the point
+  ``(t cos t, t sin t) / 7.5`` plus Gaussian noise of std ``0.25 / 7.5`` per coordinate.
+- ``parallel_lines``: ``(theta, U[0, 1])``: the real distribution is ``theta = 0``
+  (WGAN paper, Example 1; pass ``theta=`` for the shifted one).
+
+Every sample is ``float32`` of shape ``(n, 2)``. Given a seed, the samples are fully
+deterministic (NumPy ``default_rng(seed)`` / TensorFlow stateless random ops).
+"""
+
+import math
+
+import numpy as np
+
+RING8_RADIUS = 2.0
+RING8_STD = 0.02
+GRID25_SPACING = 2.0
+GRID25_STD = 0.05
+SWISS_ROLL_SCALE = 7.5
+SWISS_ROLL_NOISE = 0.25
+
+TOY_DISTRIBUTIONS = ("ring8", "grid25", "swiss_roll", "parallel_lines")
+
+
+def mixture_modes(name):
+    """Return ``(centres, std)`` of a Gaussian-mixture toy distribution.
+
+    Args:
+        name: ``"ring8"`` or ``"grid25"``.
+
+    Returns:
+        A ``(k, 2)`` float32 array of mode centres and the per-mode std.
+    """
+    if name == "ring8":
+        angles = np.arange(8) * (2.0 * math.pi / 8)
+        centres = RING8_RADIUS * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+        return centres.astype("float32"), RING8_STD
+    if name == "grid25":
+        axis = np.arange(-2, 3) * GRID25_SPACING
+        xx, yy = np.meshgrid(axis, axis, indexing="ij")
+        centres = np.stack([xx.ravel(), yy.ravel()], axis=1)
+        return centres.astype("float32"), GRID25_STD
+    raise ValueError(
+        f"'{name}' is not a Gaussian-mixture toy distribution; "
+        "use one of 'ring8', 'grid25'."
+    )
+
+
+def _check_name(name):
+    if name not in TOY_DISTRIBUTIONS:
+        raise ValueError(
+            f"Unknown toy distribution '{name}'; use one of {', '.join(TOY_DISTRIBUTIONS)}."
+        )
+
+
+def sample(name, n, seed=None, theta=0.0):
+    """Draw ``n`` points of a toy distribution as a NumPy ``(n, 2)`` float32 array.
+
+    Args:
+        name: one of ``TOY_DISTRIBUTIONS``.
+        n: number of points.
+        seed: integer seed for a reproducible draw, or None.
+        theta: the horizontal offset for ``parallel_lines`` (ignored otherwise).
+    """
+    _check_name(name)
+    rng = np.random.default_rng(seed)
+    if name in ("ring8", "grid25"):
+        centres, std = mixture_modes(name)
+        idx = rng.integers(0, len(centres), size=n)
+        points = centres[idx] + std * rng.standard_normal((n, 2))
+    elif name == "swiss_roll":
+        t = 1.5 * math.pi * (1.0 + 2.0 * rng.uniform(size=n))
+        points = np.stack([t * np.cos(t), t * np.sin(t)], axis=1)
+        points = (points + SWISS_ROLL_NOISE * rng.standard_normal((n, 2))) / SWISS_ROLL_SCALE
+    else:
+        points = np.stack([np.full(n, theta), rng.uniform(size=n)], axis=1)
+    return points.astype("float32")
+
+
+def _tf_sample(name, n, seed, theta):
+    """The same distributions as `sample`, with TensorFlow stateless ops (for tf.data)."""
+    import tensorflow as tf
+
+    seeds = tf.random.experimental.stateless_split(seed, 3)
+    if name in ("ring8", "grid25"):
+        centres, std = mixture_modes(name)
+        idx = tf.random.stateless_uniform(
+            [n], seeds[0], minval=0, maxval=len(centres), dtype=tf.int32
+        )
+        noise = tf.random.stateless_normal([n, 2], seeds[1])
+        return tf.gather(tf.constant(centres), idx) + std * noise
+    if name == "swiss_roll":
+        u = tf.random.stateless_uniform([n], seeds[0])
+        t = 1.5 * math.pi * (1.0 + 2.0 * u)
+        points = tf.stack([t * tf.cos(t), t * tf.sin(t)], axis=1)
+        noise = tf.random.stateless_normal([n, 2], seeds[1])
+        return (points + SWISS_ROLL_NOISE * noise) / SWISS_ROLL_SCALE
+    y = tf.random.stateless_uniform([n], seeds[0])
+    return tf.stack([tf.fill([n], tf.constant(theta, tf.float32)), y], axis=1)
+
+
+def toy_dataset(name, batch_size, seed=None, theta=0.0):
+    """An endless ``tf.data.Dataset`` of ``(batch_size, 2)`` float32 batches.
+
+    Batches are generated on the fly by stateless random ops keyed on ``(seed, step)``,
+    so a seeded pipeline yields the same batches every time. Use ``steps_per_epoch`` in
+    ``fit`` since the dataset never ends.
+    """
+    import tensorflow as tf
+
+    _check_name(name)
+    if seed is None:
+        seed = int(np.random.default_rng().integers(0, 2**31 - 1))
+    batch_size = int(batch_size)
+    theta = float(theta)
+
+    def make_batch(step):
+        key = tf.stack([tf.constant(seed, tf.int64), step])
+        return _tf_sample(name, batch_size, key, theta)
+
+    return (
+        tf.data.Dataset.counter()
+        .map(make_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        .prefetch(tf.data.AUTOTUNE)
+    )
