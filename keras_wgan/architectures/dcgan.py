@@ -1,0 +1,91 @@
+"""DCGAN generator and critic builders (Radford et al. 2016), sized for any square image.
+
+The number of 2x up/down-samplings is chosen so the smallest feature map is at least 4
+pixels: 28x28 -> 7x7 (2 stages, as in the WGAN-GP MNIST model), 64x64 -> 4x4 (4 stages,
+as in DCGAN and the WGAN-GP 64x64 models). Widths double at each stage away from the image.
+"""
+
+import keras
+from keras import layers
+
+NORMS = ("batch", "layer", None)
+
+
+def _stages(size):
+    stages = 0
+    while size % 2 == 0 and size // 2 >= 4:
+        size //= 2
+        stages += 1
+    if stages == 0:
+        raise ValueError(
+            f"Image side {size} cannot be halved down to a >= 4 pixel map: use a side "
+            "like 28, 32 or 64."
+        )
+    return stages, size
+
+
+def _check_shape(image_shape):
+    if len(image_shape) != 3 or image_shape[0] != image_shape[1]:
+        raise ValueError(f"image_shape must be (side, side, channels), got {image_shape}.")
+
+
+def _norm(norm, name):
+    if norm == "batch":
+        return layers.BatchNormalization(name=name)
+    if norm == "layer":
+        # Normalise over (H, W, C) per example, as in the WGAN-GP authors' layer norm.
+        return layers.LayerNormalization(axis=[1, 2, 3], name=name)
+    if norm is None:
+        return None
+    raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
+
+
+def dcgan_generator(latent_dim=128, image_shape=(28, 28, 1), width=64, norm="batch", name="generator"):
+    """Noise ``(B, latent_dim)`` -> images ``(B, *image_shape)`` in [-1, 1] (tanh).
+
+    Dense to the smallest map, then stride-2 5x5 transposed convolutions with
+    normalisation and ReLU, halving the width each stage, and a 5x5 convolution to
+    ``channels`` with tanh.
+    """
+    _check_shape(image_shape)
+    stages, base = _stages(image_shape[0])
+    top = width * 2 ** (stages - 1)
+    z = keras.Input((latent_dim,), name="noise")
+    x = layers.Dense(base * base * top, use_bias=norm is None, name="project")(z)
+    x = layers.Reshape((base, base, top))(x)
+    if (n := _norm(norm, "project_norm")) is not None:
+        x = n(x)
+    x = layers.ReLU()(x)
+    for stage in range(stages):
+        filters = max(width, top // 2 ** (stage + 1)) if stage < stages - 1 else width
+        x = layers.Conv2DTranspose(
+            filters, 5, strides=2, padding="same", use_bias=norm is None, name=f"up{stage}"
+        )(x)
+        if (n := _norm(norm, f"up{stage}_norm")) is not None:
+            x = n(x)
+        x = layers.ReLU()(x)
+    images = layers.Conv2D(image_shape[2], 5, padding="same", activation="tanh", name="to_image")(x)
+    return keras.Model(z, images, name=name)
+
+
+def dcgan_critic(image_shape=(28, 28, 1), width=64, norm=None, name="critic"):
+    """Images -> one unbounded score (critic) or logit (discriminator) per example.
+
+    Stride-2 5x5 convolutions with LeakyReLU(0.2), doubling the width each stage, then a
+    Dense(1) with no activation. ``norm=None`` or ``"layer"`` for WGAN-GP critics
+    (BatchNormalization breaks the per-example gradient penalty); ``"batch"`` is the
+    classic DCGAN discriminator.
+    """
+    _check_shape(image_shape)
+    stages, _ = _stages(image_shape[0])
+    images = keras.Input(image_shape, name="images")
+    x = images
+    for stage in range(stages):
+        x = layers.Conv2D(width * 2**stage, 5, strides=2, padding="same", name=f"down{stage}")(x)
+        # DCGAN leaves the first layer unnormalised.
+        if stage > 0 and (n := _norm(norm, f"down{stage}_norm")) is not None:
+            x = n(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Flatten()(x)
+    scores = layers.Dense(1, name="score")(x)
+    return keras.Model(images, scores, name=name)

@@ -1,0 +1,143 @@
+"""Adversarial objectives as pure, per-example functions of discriminator logits / critic scores.
+
+Every function returns one value per example (shape ``(batch,)``); the caller chooses the
+reduction. Classifier objectives take *logits* ``l`` with ``D = sigmoid(l)`` and are written
+with ``softplus`` so that no ``log`` ever sees 0: ``-log sigmoid(l) = softplus(-l)`` and
+``-log(1 - sigmoid(l)) = softplus(l)`` are exact identities that stay finite at ``l = +-1e9``.
+There is no label smoothing anywhere: the defaults are the papers'.
+
+Objectives are looked up by name (``"minimax"``, ``"non_saturating"``, ``"wasserstein"``,
+``"hinge"``, ``"least_squares"``) with `get_objective`; `register_objective` adds a new one.
+"""
+
+import dataclasses
+
+from keras import ops
+
+
+def _per_example(scores):
+    """Flatten critic outputs of shape (B,) or (B, 1) to (B,)."""
+    return ops.reshape(scores, (-1,))
+
+
+# --- Minimax and non-saturating GAN ---------------------------------------------------
+# Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014,
+# https://arxiv.org/abs/1406.2661, Eq. 1 (value function) and Sec. 3 (the -log D trick).
+
+
+def minimax_discriminator_loss(real_logits, fake_logits):
+    """``-log D(x) - log(1 - D(G(z)))``: the discriminator's side of the minimax game (Eq. 1).
+
+    Computed as ``softplus(-l_real) + softplus(l_fake)``.
+    """
+    return ops.softplus(-_per_example(real_logits)) + ops.softplus(_per_example(fake_logits))
+
+
+def minimax_generator_loss(fake_logits):
+    """``log(1 - D(G(z)))``: the original, saturating generator objective (Eq. 1).
+
+    Computed as ``-softplus(l_fake)``. Its gradient ``-sigmoid(l)`` vanishes when the
+    discriminator confidently rejects the samples (``l -> -inf``), which is the point the
+    WGAN paper makes (Arjovsky et al. 2017, Sec. 2; Arjovsky & Bottou 2017, Thm. 2.4).
+    """
+    return -ops.softplus(_per_example(fake_logits))
+
+
+def non_saturating_generator_loss(fake_logits):
+    """``-log D(G(z))``: the "-log D trick" generator objective (Goodfellow et al. 2014, Sec. 3).
+
+    Computed as ``softplus(-l_fake)``. The discriminator keeps `minimax_discriminator_loss`.
+    """
+    return ops.softplus(-_per_example(fake_logits))
+
+
+# --- Wasserstein GAN ---------------------------------------------------------------------
+# Arjovsky, Chintala & Bottou, "Wasserstein GAN", ICML 2017, https://arxiv.org/abs/1701.07875,
+# Eq. 3 (Kantorovich-Rubinstein duality) and Algorithm 1.
+
+
+def wasserstein_critic_loss(real_scores, fake_scores):
+    """``f(G(z)) - f(x)``: minimising it maximises ``E[f(x)] - E[f(G(z))]`` (Eq. 3, Alg. 1)."""
+    return _per_example(fake_scores) - _per_example(real_scores)
+
+
+def wasserstein_generator_loss(fake_scores):
+    """``-f(G(z))`` (Alg. 1, line 10)."""
+    return -_per_example(fake_scores)
+
+
+# --- Beyond the seeds: composing a new objective is a few lines --------------------------
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """``max(0, 1 - D(x)) + max(0, 1 + D(G(z)))`` (Lim & Ye 2017, https://arxiv.org/abs/1705.02894)."""
+    return ops.relu(1.0 - _per_example(real_logits)) + ops.relu(1.0 + _per_example(fake_logits))
+
+
+def least_squares_discriminator_loss(real_logits, fake_logits):
+    """``(D(x) - 1)^2 / 2 + D(G(z))^2 / 2`` (Mao et al. 2017, LSGAN, Eq. 2 with a=0, b=c=1)."""
+    real, fake = _per_example(real_logits), _per_example(fake_logits)
+    return 0.5 * ops.square(real - 1.0) + 0.5 * ops.square(fake)
+
+
+def least_squares_generator_loss(fake_logits):
+    """``(D(G(z)) - 1)^2 / 2`` (Mao et al. 2017, LSGAN, Eq. 2 with c=1)."""
+    return 0.5 * ops.square(_per_example(fake_logits) - 1.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Objective:
+    """A named pair of per-example losses.
+
+    Attributes:
+        name: the registry name.
+        discriminator_loss: ``fn(real_outputs, fake_outputs) -> (B,)``.
+        generator_loss: ``fn(fake_outputs) -> (B,)``.
+        outputs: what the discriminator outputs, which decides the diagnostics logged:
+            ``"logits"`` of ``D = sigmoid(logit)`` (mean D(x) and D(G(z)) are logged),
+            ``"critic"`` scores of a 1-Lipschitz critic (``E[f(x)] - E[f(G(z))]`` is logged as
+            the Wasserstein estimate), or plain ``"scores"`` (their means are logged).
+    """
+
+    name: str
+    discriminator_loss: object
+    generator_loss: object
+    outputs: str
+
+
+_OBJECTIVES = {}
+
+
+def register_objective(name, discriminator_loss, generator_loss, outputs):
+    """Add an objective under ``name`` so models can take ``objective=name``."""
+    if outputs not in ("logits", "critic", "scores"):
+        raise ValueError(f"outputs must be 'logits', 'critic' or 'scores', got '{outputs}'.")
+    _OBJECTIVES[name] = Objective(name, discriminator_loss, generator_loss, outputs)
+    return _OBJECTIVES[name]
+
+
+def get_objective(name):
+    """Return the registered `Objective` called ``name``.
+
+    Raises:
+        ValueError: naming the known objectives when ``name`` is unknown.
+    """
+    if isinstance(name, Objective):
+        return name
+    if name not in _OBJECTIVES:
+        raise ValueError(
+            f"Unknown objective '{name}'; use one of {sorted(_OBJECTIVES)} "
+            "or add yours with keras_wgan.losses.register_objective()."
+        )
+    return _OBJECTIVES[name]
+
+
+register_objective("minimax", minimax_discriminator_loss, minimax_generator_loss, "logits")
+register_objective(
+    "non_saturating", minimax_discriminator_loss, non_saturating_generator_loss, "logits"
+)
+register_objective("wasserstein", wasserstein_critic_loss, wasserstein_generator_loss, "critic")
+register_objective("hinge", hinge_discriminator_loss, wasserstein_generator_loss, "critic")
+register_objective(
+    "least_squares", least_squares_discriminator_loss, least_squares_generator_loss, "scores"
+)

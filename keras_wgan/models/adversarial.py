@@ -1,0 +1,404 @@
+"""`AdversarialModel`: the one `train_step` behind GAN, NSGAN, WGAN and WGAN-GP."""
+
+import re
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_wgan import losses
+from keras_wgan.backend import value_and_gradients
+from keras_wgan.constraints import WeightClip
+from keras_wgan.layers import GradientPenalty
+from keras_wgan.models import validation
+
+
+def resolve_jit_compile(jit_compile):
+    """``"auto"`` means XLA on accelerators and graph mode on CPU.
+
+    On CPU, XLA ran the 28x28 DCGAN WGAN-GP step slower than graph mode
+    (see ``bench/train_step.py``), so it is only turned on where it pays.
+    """
+    if jit_compile != "auto":
+        return bool(jit_compile)
+    return any(
+        device.device_type in ("GPU", "TPU") for device in _physical_devices()
+    )
+
+
+def _physical_devices():
+    import tensorflow as tf
+
+    return tf.config.list_physical_devices()
+
+
+@keras.saving.register_keras_serializable(package="keras_wgan")
+class AdversarialModel(keras.Model):
+    """A generator and a discriminator (or critic) trained against each other by `fit`.
+
+    One call of `train_step` runs ``critic_steps`` discriminator updates and then one
+    generator update (Arjovsky et al. 2017, Alg. 1; Gulrajani et al. 2017, Alg. 1), all in
+    one compiled function. **Each discriminator update sees fresh real data**: the incoming
+    batch of ``N`` real examples is split into ``critic_steps`` consecutive slices of
+    ``N // critic_steps`` (so feed batches of ``critic_steps * 64`` for 64 real examples
+    per critic step, as in the papers); every update also draws fresh noise. The generator
+    update uses a batch of the same per-step size. ``(x, y)`` batches are accepted and
+    ``y`` is ignored.
+
+    Noise ``z ~ N(0, I)`` comes from a `keras.random.SeedGenerator` owned by the model.
+    Metrics (epoch means of every update): ``d_loss`` (including any penalty), ``g_loss``;
+    with critic outputs ``wasserstein`` = ``E[f(x)] - E[f(G(z))]``; with logits ``d_real``
+    and ``d_fake``, the mean ``D(x)`` and ``D(G(z))``; ``gradient_penalty`` when one is used.
+
+    Args:
+        generator: a model mapping ``(B, latent_dim)`` noise to samples.
+        discriminator: a model mapping samples to ``(B, 1)`` logits or critic scores.
+            ``critic=`` is an alias.
+        latent_dim: the noise dimension (inferred from the generator's input if omitted).
+        objective: a name from `keras_wgan.losses` (``"minimax"``, ``"non_saturating"``,
+            ``"wasserstein"``, ``"hinge"``, ``"least_squares"``).
+        critic_steps: discriminator updates per generator update.
+        gradient_penalty: a `GradientPenalty` layer, a float weight for the default one, or
+            None.
+        clip_value: if set, a `WeightClip(clip_value)` constraint is attached to every critic
+            weight whose path matches ``clip_pattern`` (default: all: kernels and biases); the
+            optimizer applies it after every update.
+        clip_pattern: a regular expression matched against each critic variable's path.
+        seed: seed of the noise generator.
+    """
+
+    default_objective = "non_saturating"
+    default_critic_steps = 1
+    default_clip_value = None
+    default_gradient_penalty = None
+
+    def __init__(
+        self,
+        generator=None,
+        discriminator=None,
+        latent_dim=None,
+        *,
+        critic=None,
+        objective=None,
+        critic_steps=None,
+        gradient_penalty="default",
+        clip_value="default",
+        clip_pattern=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if critic is not None:
+            if discriminator is not None:
+                raise ValueError("Pass the critic as discriminator= or critic=, not both.")
+            discriminator = critic
+        if generator is None or discriminator is None:
+            raise ValueError(f"{type(self).__name__} needs generator= and discriminator=.")
+        if latent_dim is None:
+            latent_dim = _infer_latent_dim(generator)
+        self.latent_dim = int(latent_dim)
+        self.objective = losses.get_objective(objective or self.default_objective)
+        self.critic_steps = int(critic_steps or self.default_critic_steps)
+        if self.critic_steps < 1:
+            raise ValueError(f"critic_steps must be >= 1, got {critic_steps}.")
+        self.sample_shape = validation.check_generator(generator, self.latent_dim)
+        validation.check_discriminator(discriminator, self.sample_shape)
+        self.generator = generator
+        self.discriminator = discriminator
+
+        if gradient_penalty == "default":
+            gradient_penalty = self.default_gradient_penalty
+        if isinstance(gradient_penalty, (int, float)) and not isinstance(gradient_penalty, bool):
+            gradient_penalty = GradientPenalty(weight=gradient_penalty)
+        elif isinstance(gradient_penalty, dict):
+            gradient_penalty = keras.saving.deserialize_keras_object(gradient_penalty)
+        if gradient_penalty is not None:
+            validation.check_no_batch_norm(discriminator)
+        self.gradient_penalty = gradient_penalty
+
+        self.clip_value = self.default_clip_value if clip_value == "default" else clip_value
+        self.clip_pattern = clip_pattern
+        if self.clip_value is not None:
+            _attach_weight_clip(discriminator, self.clip_value, clip_pattern)
+
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+        self._trackers = self._make_trackers()
+        self.generator_optimizer = None
+        self.discriminator_optimizer = None
+        self.built = True
+
+    # --- the pieces everything else is written with ---------------------------------
+
+    @property
+    def critic(self):
+        """The discriminator, under its WGAN name."""
+        return self.discriminator
+
+    def call(self, noise, training=False):
+        """``G(z)``: the model maps noise to samples, so `predict(z)` and exports work."""
+        return self.generator(noise, training=training)
+
+    def sample_noise(self, batch_size):
+        """``z ~ N(0, I)`` of shape ``(batch_size, latent_dim)`` from the model's seed state."""
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def generate(self, n, seed=None, batch_size=256):
+        """Return ``n`` generated samples as a NumPy array (inference mode).
+
+        Args:
+            n: number of samples.
+            seed: integer for reproducible noise (the same seed gives the same samples from
+                the same weights); None draws fresh noise.
+            batch_size: samples per forward pass.
+        """
+        noise = np.random.default_rng(seed).standard_normal((int(n), self.latent_dim))
+        noise = noise.astype("float32")
+        chunks = [
+            ops.convert_to_numpy(self.generator(noise[i : i + batch_size], training=False))
+            for i in range(0, int(n), batch_size)
+        ]
+        return np.concatenate(chunks, axis=0) if chunks else noise[:0]
+
+    # --- compile ------------------------------------------------------------------------
+
+    def default_optimizers(self):
+        """(generator, discriminator) optimizers used when `compile` is given none."""
+        return (
+            keras.optimizers.Adam(2e-4, beta_1=0.5),
+            keras.optimizers.Adam(2e-4, beta_1=0.5),
+        )
+
+    def compile(
+        self,
+        generator_optimizer=None,
+        discriminator_optimizer=None,
+        *,
+        critic_optimizer=None,
+        jit_compile="auto",
+        run_eagerly=False,
+        steps_per_execution=1,
+    ):
+        """Set the two optimizers (the papers' defaults when omitted) and the step's compilation.
+
+        Args:
+            generator_optimizer: optimizer (instance, name or config) for the generator.
+            discriminator_optimizer: optimizer for the discriminator; ``critic_optimizer=``
+                is an alias.
+            jit_compile: True for XLA, False for graph mode, ``"auto"`` for XLA on GPU/TPU
+                and graph mode on CPU (measured faster there: ``bench/train_step.py``).
+            run_eagerly, steps_per_execution: as in `keras.Model.compile`.
+        """
+        if critic_optimizer is not None:
+            if discriminator_optimizer is not None:
+                raise ValueError(
+                    "Pass discriminator_optimizer= or critic_optimizer=, not both."
+                )
+            discriminator_optimizer = critic_optimizer
+        default_g, default_d = self.default_optimizers()
+        self.generator_optimizer = _get_optimizer(generator_optimizer, default_g)
+        self.discriminator_optimizer = _get_optimizer(discriminator_optimizer, default_d)
+        if self.generator_optimizer is self.discriminator_optimizer:
+            raise ValueError(
+                "The generator and the discriminator need two optimizer instances "
+                "(each keeps its own moments): pass two separate objects."
+            )
+        self._jit_compile_setting = jit_compile
+        super().compile(
+            optimizer=None,
+            jit_compile=resolve_jit_compile(jit_compile) and not run_eagerly,
+            run_eagerly=run_eagerly,
+            steps_per_execution=steps_per_execution,
+        )
+        # Build the optimizers now, outside any compiled function, so their slots exist
+        # before tracing and are restored when a saved model is loaded.
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return {}
+        return {
+            "generator_optimizer": keras.optimizers.serialize(self.generator_optimizer),
+            "discriminator_optimizer": keras.optimizers.serialize(self.discriminator_optimizer),
+            "jit_compile": self._jit_compile_setting,
+            "run_eagerly": self.run_eagerly,
+            "steps_per_execution": self.steps_per_execution,
+        }
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        for key in ("generator_optimizer", "discriminator_optimizer"):
+            config[key] = keras.optimizers.deserialize(config[key])
+        self.compile(**config)
+
+    # --- metrics ------------------------------------------------------------------------
+
+    def _make_trackers(self):
+        names = ["d_loss", "g_loss"]
+        if self.objective.outputs == "critic":
+            names.append("wasserstein")
+        else:
+            names += ["d_real", "d_fake"]
+        if self.gradient_penalty is not None:
+            names.append("gradient_penalty")
+        return {name: keras.metrics.Mean(name=name) for name in names}
+
+    @property
+    def metrics(self):
+        return list(self._trackers.values())
+
+    def _record(self, values):
+        for name, value in values.items():
+            if name in self._trackers:
+                self._trackers[name].update_state(value)
+
+    def _diagnostics(self, real_out, fake_out):
+        """Per-update diagnostics from discriminator outputs on real and fake batches."""
+        if self.objective.outputs == "critic":
+            return {"wasserstein": ops.mean(real_out) - ops.mean(fake_out)}
+        if self.objective.outputs == "logits":
+            real_out, fake_out = ops.sigmoid(real_out), ops.sigmoid(fake_out)
+        return {"d_real": ops.mean(real_out), "d_fake": ops.mean(fake_out)}
+
+    # --- training -------------------------------------------------------------------
+
+    def _real_batch(self, data):
+        if isinstance(data, (tuple, list)):
+            data = data[0]  # (x, y) or (x, y, w): the labels play no part.
+        if isinstance(data, dict):
+            raise ValueError(
+                "Real batches must be a tensor of samples, got a dict: map the dataset "
+                "to the image tensor first (ds.map(lambda d: d['image']))."
+            )
+        validation.check_real_batch(data, self.sample_shape)
+        return ops.cast(data, self.compute_dtype)
+
+    def _critic_slices(self, real):
+        """Split the batch into one fresh slice of real data per critic step."""
+        k = self.critic_steps
+        total = real.shape[0]
+        if total is not None and (total < k or total % k):
+            raise ValueError(
+                f"A batch of {total} real examples cannot be split into critic_steps={k} "
+                f"equal parts: batch the data with a multiple of {k} "
+                f"(e.g. batch_size={k * max(1, total // k)}, drop_remainder=True)."
+            )
+        size = total // k if total is not None else ops.shape(real)[0] // k
+        return [real[i * size : (i + 1) * size] for i in range(k)], size
+
+    def _discriminator_loss(self, real, fake, training):
+        real_out = self.discriminator(real, training=training)
+        fake_out = self.discriminator(fake, training=training)
+        loss = ops.mean(self.objective.discriminator_loss(real_out, fake_out))
+        stats = self._diagnostics(real_out, fake_out)
+        if self.gradient_penalty is not None:
+            penalty = self.gradient_penalty(real, fake, critic=self.discriminator)
+            stats["gradient_penalty"] = penalty
+            loss = loss + ops.cast(penalty, loss.dtype)
+        stats["d_loss"] = loss
+        return loss, stats
+
+    def _discriminator_step(self, real):
+        fake = self.generator(self.sample_noise(ops.shape(real)[0]), training=True)
+        optimizer = self.discriminator_optimizer
+        variables = self.discriminator.trainable_variables
+
+        def loss_fn():
+            loss, stats = self._discriminator_loss(real, fake, training=True)
+            return optimizer.scale_loss(loss), stats
+
+        _, stats, grads = value_and_gradients(loss_fn, variables)
+        optimizer.apply(grads, variables)
+        return stats
+
+    def _generator_loss(self, batch_size, training):
+        fake = self.generator(self.sample_noise(batch_size), training=training)
+        fake_out = self.discriminator(fake, training=training)
+        return ops.mean(self.objective.generator_loss(fake_out))
+
+    def _generator_step(self, batch_size):
+        optimizer = self.generator_optimizer
+        variables = self.generator.trainable_variables
+
+        def loss_fn():
+            loss = self._generator_loss(batch_size, training=True)
+            return optimizer.scale_loss(loss), loss
+
+        _, loss, grads = value_and_gradients(loss_fn, variables)
+        optimizer.apply(grads, variables)
+        return loss
+
+    def train_step(self, data):
+        if self.generator_optimizer is None:
+            raise RuntimeError(f"Call {type(self).__name__}.compile() before fit().")
+        slices, size = self._critic_slices(self._real_batch(data))
+        for real in slices:
+            self._record(self._discriminator_step(real))
+        self._record({"g_loss": self._generator_step(size)})
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        """The same quantities on a batch of real data, without updating any weight."""
+        real = self._real_batch(data)
+        batch_size = ops.shape(real)[0]
+        fake = self.generator(self.sample_noise(batch_size), training=False)
+        _, stats = self._discriminator_loss(real, fake, training=False)
+        stats["g_loss"] = self._generator_loss(batch_size, training=False)
+        self._record(stats)
+        return {m.name: m.result() for m in self.metrics}
+
+    # --- serialization ------------------------------------------------------------------
+
+    def get_config(self):
+        serialize = keras.saving.serialize_keras_object
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "generator": serialize(self.generator),
+            "discriminator": serialize(self.discriminator),
+            "latent_dim": self.latent_dim,
+            "objective": self.objective.name,
+            "critic_steps": self.critic_steps,
+            "gradient_penalty": serialize(self.gradient_penalty),
+            "clip_value": self.clip_value,
+            "clip_pattern": self.clip_pattern,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator", "gradient_penalty"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+def _infer_latent_dim(generator):
+    shape = validation._declared_input_shape(generator)
+    if shape is None or shape[-1] is None:
+        raise ValueError(
+            "latent_dim is needed: the generator does not declare its input shape."
+        )
+    return shape[-1]
+
+
+def _get_optimizer(optimizer, default):
+    if optimizer is None:
+        return default
+    return keras.optimizers.get(optimizer)
+
+
+def _attach_weight_clip(discriminator, clip_value, pattern):
+    """Give every matching critic variable a `WeightClip` the optimizer applies after updates."""
+    matcher = re.compile(pattern) if pattern else None
+    clipped = 0
+    for variable in discriminator.trainable_variables:
+        if matcher is None or matcher.search(variable.path):
+            variable.constraint = WeightClip(clip_value)
+            clipped += 1
+    if clipped == 0:
+        raise ValueError(
+            f"clip_pattern={pattern!r} matches none of the critic's variables "
+            f"({[v.path for v in discriminator.trainable_variables][:4]}...): fix the pattern."
+        )
