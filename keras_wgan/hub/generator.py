@@ -1,0 +1,64 @@
+"""`PretrainedGenerator`: what `hub.load` returns, a generator that knows its latent size."""
+
+import keras
+import numpy as np
+
+
+@keras.saving.register_keras_serializable(package="keras_wgan")
+class PretrainedGenerator(keras.Model):
+    """A generator network plus its `latent_dim` and preset metadata.
+
+    Calling it maps a latent batch `(B, latent_dim)` to samples, exactly as the wrapped
+    `generator` does; `generate(n, seed=None)` draws the standard normal noise itself (the
+    prior every model in keras_wgan trains with) and returns a NumPy array. It saves to and
+    loads from `.keras` like any Keras model.
+
+    Args:
+        generator: a `keras.Model` mapping `(B, latent_dim)` noise to samples.
+        latent_dim: size of the latent vector; read from `generator.input_shape` if None.
+        metadata: JSON-serializable dict describing the checkpoint (see `hub.preset`).
+    """
+
+    def __init__(self, generator, latent_dim=None, metadata=None, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        if latent_dim is None:
+            latent_dim = generator.input_shape[-1]
+        self.latent_dim = int(latent_dim)
+        self.metadata = dict(metadata or {})
+        self.seed_generator = keras.random.SeedGenerator(0)
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    def call(self, latent, training=False):
+        return self.generator(latent, training=training)
+
+    def sample_latent(self, n, seed=None):
+        """`(n, latent_dim)` standard normal noise; a fixed int `seed` gives the same noise."""
+        seed = self.seed_generator if seed is None else seed
+        return keras.random.normal((int(n), self.latent_dim), seed=seed)
+
+    def generate(self, n, seed=None, batch_size=256):
+        """`n` samples as a NumPy array; the same int `seed` gives the same samples."""
+        latent = self.sample_latent(n, seed=seed)
+        chunks = [
+            keras.ops.convert_to_numpy(self(latent[i:i + batch_size], training=False))
+            for i in range(0, int(n), batch_size)
+        ]
+        return np.concatenate(chunks, axis=0) if chunks else np.zeros((0,), "float32")
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "latent_dim": self.latent_dim,
+            "metadata": self.metadata,
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+        return cls(**config)

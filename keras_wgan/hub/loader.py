@@ -1,0 +1,108 @@
+"""`load(handle)`: one entry point for preset names, folders, archives, `.keras` files and URLs."""
+
+import os
+import pathlib
+import urllib.parse
+import urllib.request
+
+import keras
+
+from keras_wgan.hub import cache, registry
+from keras_wgan.hub.archive import is_archive
+from keras_wgan.hub.errors import IntegrityError, PresetFormatError, UnknownPresetError
+from keras_wgan.hub.generator import PretrainedGenerator
+from keras_wgan.hub.preset import is_preset_dir, load_preset, sha256_file
+
+URL_SCHEMES = ("file", "http", "https")
+
+
+def _load_keras_file(path, whole_model, metadata=None):
+    model = keras.saving.load_model(path)
+    if whole_model:
+        if not isinstance(getattr(model, "generator", None), keras.Model):
+            raise PresetFormatError(
+                f"{path} holds a {type(model).__name__}, not a whole GAN; "
+                "load it with whole_model=False"
+            )
+        return model
+    if isinstance(model, PretrainedGenerator):
+        return model
+    generator = model.generator if isinstance(getattr(model, "generator", None),
+                                              keras.Model) else model
+    latent_dim = getattr(model, "latent_dim", None)
+    return PretrainedGenerator(generator, latent_dim=latent_dim,
+                               metadata=metadata or {"source": str(path)})
+
+
+def _load_local(path, whole_model):
+    if path.is_dir():
+        if is_preset_dir(path):
+            return load_preset(path, whole_model=whole_model)
+        if (path / cache.KERAS_FILE).is_file():
+            return _load_keras_file(path / cache.KERAS_FILE, whole_model)
+        raise PresetFormatError(
+            f"{path} is a folder but not a preset (no config.json and metadata.json); "
+            "write one with keras_wgan.hub.save_preset()"
+        )
+    if path.suffix.lower() == ".keras":
+        return _load_keras_file(path, whole_model)
+    raise PresetFormatError(
+        f"cannot load {path}: expected a preset folder, a .tar.gz/.tgz/.tar/.zip archive or a "
+        ".keras file"
+    )
+
+
+def _load_source(source, *, handle, sha256, whole_model, cache_dir):
+    """Loads what `source` (a path or URL) points at, through the cache for archives/URLs."""
+    scheme = urllib.parse.urlsplit(source).scheme if "://" in source else ""
+    if scheme and scheme not in URL_SCHEMES:
+        raise ValueError(f"unsupported URL scheme {scheme!r} in {source!r}; use file, http or https")
+    if not scheme:
+        path = pathlib.Path(source).expanduser()
+        if not path.exists():
+            raise FileNotFoundError(f"no such preset file or folder: {source!r}; check the path")
+        if not is_archive(path):
+            if sha256 and path.is_file():
+                got = sha256_file(path)
+                if got != sha256.lower():
+                    raise IntegrityError(f"sha256 mismatch for {handle}: expected {sha256}, got "
+                                         f"{got}; re-download the file or fix the registry entry")
+            return _load_local(path, whole_model)
+        source = str(path.resolve())
+    elif scheme == "file":
+        local = pathlib.Path(urllib.request.url2pathname(urllib.parse.urlsplit(source).path))
+        if local.is_dir():  # a file:// URL of a preset folder needs no cache
+            return _load_local(local, whole_model)
+    entry = cache.fetch(source, sha256=sha256, handle=handle, cache_dir=cache_dir)
+    return _load_local(entry, whole_model)
+
+
+def load(handle, *, whole_model=False, cache_dir=None):
+    """Loads a pretrained generator (or, with `whole_model=True`, the whole GAN) by handle.
+
+    `handle` may be:
+      - a registered preset name, `"wgan_gp/mnist"` (newest version) or `"wgan_gp/mnist/1"`;
+      - a local preset folder (`config.json`, `model.weights.h5`, `metadata.json`);
+      - a local archive of such a folder (`.tar.gz`, `.tgz`, `.tar`, `.zip`) or a `.keras` file;
+      - a `file://`, `http://` or `https://` URL of an archive or `.keras` file.
+
+    Archives and URLs go through the cache (see `keras_wgan.hub.cache`): downloaded once,
+    sha256-checked, extracted safely, shared between processes. `KERAS_WGAN_OFFLINE=1` forbids
+    network access and loads only what is cached.
+
+    Returns:
+        A `PretrainedGenerator` (`generate(n, seed=None)` returns NumPy samples), or the GAN
+        model itself when `whole_model=True` and the preset holds one.
+    """
+    handle = os.fspath(handle)
+    if registry.is_registered(handle):
+        entry = registry.get_preset(handle)
+        label = f"{entry['name']}/{entry['version']}"
+        return _load_source(entry["handle"], handle=label, sha256=entry["sha256"],
+                            whole_model=whole_model, cache_dir=cache_dir)
+    looks_like_name = registry.parse_handle(handle) is not None
+    if "://" not in handle and not os.path.exists(os.path.expanduser(handle)) and looks_like_name:
+        registry.get_preset(handle)  # raises UnknownPresetError listing the known presets
+        raise UnknownPresetError(f"unknown preset {handle!r}")  # pragma: no cover
+    return _load_source(handle, handle=handle, sha256=None, whole_model=whole_model,
+                        cache_dir=cache_dir)

@@ -1,0 +1,217 @@
+"""The preset format: a folder with `config.json`, `model.weights.h5` and `metadata.json`.
+
+`config.json` is `keras.saving.serialize_keras_object` of either a generator (a `keras.Model`
+from `(B, latent_dim)` noise to samples) or a whole GAN (any registered `keras.Model` with a
+`.generator`); `metadata["kind"]` says which. `metadata.json` holds::
+
+    format, format_version      "keras_wgan.preset", 1
+    kind                        "generator" or "gan"
+    class_name                  the serialized class, e.g. "Functional" or "WGANGP"
+    description, family         free text, model family (e.g. "wgan_gp")
+    dataset, training_steps     what it was trained on, and for how long
+    metrics                     {name: value} measured on this checkpoint
+    latent_dim, output_shape    the generator's input size and sample shape
+    weights_dtype               "float32" or "float16" (storage only; layers compute as saved)
+    float16_max_abs_error       worst output difference vs float32 on fixed noise (float16 only)
+    float16_tolerance           the bound that difference was checked against
+    version, keras_version      preset version, Keras that wrote it
+    files                       {"config.json": sha256, "model.weights.h5": sha256}
+"""
+
+import hashlib
+import json
+import os
+import pathlib
+import shutil
+import tempfile
+
+import h5py
+import keras
+import numpy as np
+
+from keras_wgan.hub.errors import IntegrityError, PresetFormatError
+from keras_wgan.hub.generator import PretrainedGenerator
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.weights.h5"
+METADATA_FILE = "metadata.json"
+FORMAT = "keras_wgan.preset"
+#: Default bound on |float16 output - float32 output| for samples in [-1, 1].
+FLOAT16_TOLERANCE = 1e-2
+
+
+def sha256_file(path, chunk_size=1 << 20):
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_preset_dir(path):
+    """True if `path` is a folder holding a `config.json` and a `metadata.json`."""
+    path = pathlib.Path(path)
+    return (path / CONFIG_FILE).is_file() and (path / METADATA_FILE).is_file()
+
+
+def _split(model):
+    """(object to serialize, its generator, kind, metadata inherited from a wrapper)."""
+    if isinstance(model, PretrainedGenerator):
+        return model.generator, model.generator, "generator", model.metadata
+    generator = getattr(model, "generator", None)
+    if isinstance(generator, keras.Model):
+        return model, generator, "gan", {}
+    if isinstance(model, keras.Model):
+        return model, model, "generator", {}
+    raise TypeError(f"save_preset needs a keras.Model generator or GAN, got {type(model).__name__}")
+
+
+def _cast_weights_file(src, dst, dtype):
+    """Copies a Keras `.weights.h5`, storing every float dataset as `dtype`."""
+    def copy(src_group, dst_group):
+        dst_group.attrs.update(src_group.attrs)
+        for key, item in src_group.items():
+            if isinstance(item, h5py.Group):
+                copy(item, dst_group.create_group(key))
+            else:
+                data = item[()]
+                if np.issubdtype(np.asarray(data).dtype, np.floating):
+                    data = np.asarray(data).astype(dtype)
+                dst_group.create_dataset(key, data=data).attrs.update(item.attrs)
+
+    with h5py.File(src, "r") as fin, h5py.File(dst, "w") as fout:
+        copy(fin, fout)
+
+
+def _probe_latent(latent_dim, n=16):
+    return np.random.default_rng(0).standard_normal((n, latent_dim)).astype("float32")
+
+
+def save_preset(model, directory, *, metadata=None, weights_dtype="float32",
+                tolerance=FLOAT16_TOLERANCE, overwrite=False):
+    """Writes `model` (a generator or a whole GAN) as a preset folder; returns its metadata.
+
+    The folder appears whole or not at all: files are written to a temporary sibling and
+    renamed into place. With `weights_dtype="float16"` the weights are stored at half size,
+    reloaded, and the generator's outputs on fixed noise compared with the original; the worst
+    absolute difference is recorded, and a `ValueError` is raised if it exceeds `tolerance`.
+
+    Args:
+        model: a `keras.Model` generator, a `PretrainedGenerator`, or a GAN with `.generator`.
+        directory: the preset folder to create.
+        metadata: dict with any of `description`, `family`, `dataset`, `training_steps`,
+            `metrics`, `version`, and more keys of your own; kept as given.
+        weights_dtype: `"float32"` or `"float16"` storage.
+        tolerance: bound on the float16 output difference.
+        overwrite: replace an existing `directory`.
+    """
+    if weights_dtype not in ("float32", "float16"):
+        raise ValueError(f"weights_dtype must be 'float32' or 'float16', got {weights_dtype!r}")
+    directory = pathlib.Path(directory)
+    if directory.exists() and not overwrite:
+        raise FileExistsError(f"{directory} exists; pass overwrite=True or choose another folder")
+    obj, generator, kind, inherited = _split(model)
+    latent_dim = int(getattr(model, "latent_dim", None) or generator.input_shape[-1])
+    meta = {"description": "", "family": None, "dataset": None, "training_steps": None,
+            "metrics": {}, "version": 1}
+    meta.update(inherited)
+    meta.update(metadata or {})
+    meta.update({
+        "format": FORMAT, "format_version": 1, "kind": kind,
+        "class_name": obj.__class__.__name__, "latent_dim": latent_dim,
+        "output_shape": list(generator.output_shape[1:]), "weights_dtype": weights_dtype,
+        "keras_version": keras.__version__,
+    })
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        config = keras.saving.serialize_keras_object(obj)
+        (staging / CONFIG_FILE).write_text(json.dumps(config, indent=2), encoding="utf-8")
+        obj.save_weights(staging / WEIGHTS_FILE)
+        if weights_dtype == "float16":
+            full = staging / "float32.weights.h5"
+            os.replace(staging / WEIGHTS_FILE, full)
+            _cast_weights_file(full, staging / WEIGHTS_FILE, "float16")
+            full.unlink()
+            meta.update(_check_float16(staging, kind, generator, latent_dim, tolerance))
+        meta["files"] = {name: sha256_file(staging / name) for name in (CONFIG_FILE, WEIGHTS_FILE)}
+        (staging / METADATA_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        if directory.exists():
+            shutil.rmtree(directory)
+        os.replace(staging, directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return meta
+
+
+def _check_float16(staging, kind, generator, latent_dim, tolerance):
+    reloaded = _build(staging, kind)
+    reloaded_generator = reloaded.generator if kind == "gan" else reloaded
+    latent = _probe_latent(latent_dim)
+    want = keras.ops.convert_to_numpy(generator(latent, training=False))
+    got = keras.ops.convert_to_numpy(reloaded_generator(latent, training=False))
+    error = float(np.max(np.abs(want.astype("float64") - got.astype("float64"))))
+    if not error <= tolerance:
+        raise ValueError(
+            f"float16 storage changes the generator's outputs by up to {error:.3g}, over the "
+            f"tolerance {tolerance:g}; save with weights_dtype='float32' or raise tolerance"
+        )
+    return {"float16_max_abs_error": error, "float16_tolerance": tolerance}
+
+
+def _build(directory, kind):
+    with open(directory / CONFIG_FILE, encoding="utf-8") as f:
+        config = json.load(f)
+    # deserialize_keras_object also replays the saved build_config, so variables exist
+    # before the weights are loaded into them.
+    obj = keras.saving.deserialize_keras_object(config)
+    obj.load_weights(directory / WEIGHTS_FILE)
+    return obj
+
+
+def read_metadata(directory):
+    """The parsed `metadata.json` of a preset folder."""
+    directory = pathlib.Path(directory)
+    if not is_preset_dir(directory):
+        raise PresetFormatError(
+            f"{directory} is not a preset folder (it needs {CONFIG_FILE}, {WEIGHTS_FILE} and "
+            f"{METADATA_FILE}); write one with keras_wgan.hub.save_preset()"
+        )
+    with open(directory / METADATA_FILE, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def verify_preset(directory):
+    """Checks every file against the sha256 listed in `metadata.json`; returns the metadata."""
+    directory = pathlib.Path(directory)
+    metadata = read_metadata(directory)
+    for name, expected in metadata.get("files", {}).items():
+        path = directory / name
+        if not path.is_file():
+            raise PresetFormatError(f"{directory} lacks {name}, which its metadata lists; "
+                                    "re-download or re-save the preset")
+        got = sha256_file(path)
+        if got != expected:
+            raise IntegrityError(
+                f"{path} has sha256 {got}, expected {expected} from {METADATA_FILE}; the file is "
+                "corrupt or was edited: re-download the preset or re-save it with save_preset()"
+            )
+    return metadata
+
+
+def load_preset(directory, *, whole_model=False, verify=True):
+    """Loads a preset folder: a `PretrainedGenerator`, or the whole GAN if `whole_model`."""
+    directory = pathlib.Path(directory)
+    metadata = verify_preset(directory) if verify else read_metadata(directory)
+    kind = metadata.get("kind", "generator")
+    if whole_model and kind != "gan":
+        raise PresetFormatError(
+            f"preset {directory} holds only a generator, not a whole GAN; "
+            "load it with whole_model=False"
+        )
+    obj = _build(directory, kind)
+    if whole_model:
+        return obj
+    generator = obj.generator if kind == "gan" else obj
+    return PretrainedGenerator(generator, latent_dim=metadata.get("latent_dim"), metadata=metadata)
