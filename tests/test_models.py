@@ -1,0 +1,149 @@
+"""The shared harness: every model fits, logs its metrics, evaluates, saves and reloads."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_wgan as kw
+from tests.conftest import tiny_image_pair, tiny_toy_pair
+
+MODELS = [kw.GAN, kw.NSGAN, kw.WGAN, kw.WGANGP]
+EXPECTED_METRICS = {
+    kw.GAN: {"d_loss", "g_loss", "d_real", "d_fake"},
+    kw.NSGAN: {"d_loss", "g_loss", "d_real", "d_fake"},
+    kw.WGAN: {"d_loss", "g_loss", "wasserstein"},
+    kw.WGANGP: {"d_loss", "g_loss", "wasserstein", "gradient_penalty"},
+}
+
+
+def make(cls, **kwargs):
+    generator, critic = tiny_toy_pair()
+    return cls(generator=generator, discriminator=critic, latent_dim=2, seed=0, **kwargs)
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["graph", "xla"])
+@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
+def test_fit_logs_finite_metrics_and_moves_weights(cls, jit):
+    gan = make(cls)
+    gan.compile(jit_compile=jit)
+    assert gan.jit_compile is jit
+    before_g = [v.numpy().copy() for v in gan.generator.trainable_variables]
+    before_d = [v.numpy().copy() for v in gan.discriminator.trainable_variables]
+    data = kw.data.toy_dataset("grid25", 16 * gan.critic_steps, seed=1)
+    history = gan.fit(data, steps_per_epoch=4, epochs=2, verbose=0).history
+    assert set(history) == EXPECTED_METRICS[cls]
+    for name, values in history.items():
+        assert len(values) == 2 and np.all(np.isfinite(values)), name
+    assert gan.generator_optimizer.iterations.numpy() == 8
+    assert gan.discriminator_optimizer.iterations.numpy() == 8 * gan.critic_steps
+    changed = lambda before, model: any(
+        not np.allclose(b, v.numpy()) for b, v in zip(before, model.trainable_variables)
+    )
+    assert changed(before_g, gan.generator) and changed(before_d, gan.discriminator)
+
+
+def test_paper_defaults():
+    wgan, wgangp, gan = make(kw.WGAN), make(kw.WGANGP), make(kw.GAN)
+    for model in (wgan, wgangp, gan):
+        model.compile()
+    assert (wgan.critic_steps, wgan.clip_value, wgan.gradient_penalty) == (5, 0.01, None)
+    assert isinstance(wgan.generator_optimizer, keras.optimizers.RMSprop)
+    assert wgan.discriminator_optimizer.learning_rate.numpy() == pytest.approx(5e-5)
+    assert all(v.constraint is not None for v in wgan.critic.trainable_variables)
+    assert (wgangp.critic_steps, wgangp.gradient_penalty.weight, wgangp.clip_value) == (5, 10.0, None)
+    adam = wgangp.discriminator_optimizer
+    assert isinstance(adam, keras.optimizers.Adam)
+    assert (float(adam.learning_rate.numpy()), adam.beta_1, adam.beta_2) == pytest.approx((1e-4, 0.5, 0.9))
+    assert all(v.constraint is None for v in wgangp.critic.trainable_variables)
+    assert (gan.critic_steps, gan.objective.name) == (1, "minimax")
+    assert make(kw.NSGAN).objective.name == "non_saturating"
+    g_adam = gan.generator_optimizer
+    assert (float(g_adam.learning_rate.numpy()), g_adam.beta_1) == pytest.approx((2e-4, 0.5))
+    assert gan.generator_optimizer is not gan.discriminator_optimizer
+
+
+def test_user_choices_override_defaults():
+    gan = make(kw.WGANGP, critic_steps=2, gradient_penalty=kw.GradientPenalty(1.0, one_sided=True))
+    gan.compile(keras.optimizers.SGD(0.1), critic_optimizer=keras.optimizers.SGD(0.2))
+    assert gan.critic_steps == 2 and gan.gradient_penalty.one_sided
+    assert float(gan.discriminator_optimizer.learning_rate.numpy()) == pytest.approx(0.2)
+
+
+def test_each_critic_step_sees_its_own_slice_of_real_data():
+    gan = make(kw.WGAN)
+    batch = tf.reshape(tf.range(10 * 2, dtype="float32"), (10, 2))
+    slices, size = gan._critic_slices(batch)
+    assert size == 2 and len(slices) == 5
+    rows = np.concatenate([s.numpy() for s in slices])
+    np.testing.assert_array_equal(rows, batch.numpy())  # disjoint, in order, nothing reused
+
+
+def test_evaluate_reports_metrics_without_updating_weights():
+    gan = make(kw.WGANGP)
+    gan.compile()
+    weights = [v.numpy().copy() for v in gan.weights if "seed" not in v.path]
+    points = kw.data.sample("ring8", 64, seed=0)
+    result = gan.evaluate(points, batch_size=32, verbose=0, return_dict=True)
+    assert set(result) == EXPECTED_METRICS[kw.WGANGP]
+    assert all(np.isfinite(v) for v in result.values())
+    after = [v.numpy() for v in gan.weights if "seed" not in v.path]
+    assert all(np.array_equal(a, b) for a, b in zip(weights, after))
+
+
+def test_generate_is_reproducible_with_a_seed():
+    gan = make(kw.GAN)
+    a, b, c = gan.generate(10, seed=5), gan.generate(10, seed=5), gan.generate(10, seed=6)
+    assert a.shape == (10, 2) and isinstance(a, np.ndarray)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    assert gan.generate(600, batch_size=256).shape == (600, 2)
+
+
+def test_labelled_batches_are_accepted():
+    gan = make(kw.NSGAN)
+    gan.compile()
+    points = kw.data.sample("ring8", 64, seed=0)
+    history = gan.fit(points, np.zeros(64), batch_size=32, epochs=1, verbose=0).history
+    assert np.isfinite(history["d_loss"][0])
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
+def test_keras_file_round_trip_then_fit(cls, tmp_path):
+    generator, critic = tiny_image_pair(norm=None)
+    gan = cls(generator=generator, discriminator=critic, latent_dim=8, seed=0)
+    gan.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, (4 * gan.critic_steps, 28, 28, 1))
+    images = images.astype("float32")
+    gan.fit(images, batch_size=2 * gan.critic_steps, epochs=1, verbose=0)
+    path = tmp_path / "gan.keras"
+    gan.save(path)
+    loaded = keras.saving.load_model(path)  # safe_mode is on by default
+    assert type(loaded) is cls
+    noise = np.random.default_rng(1).standard_normal((3, 8)).astype("float32")
+    np.testing.assert_allclose(loaded(noise).numpy(), gan(noise).numpy(), atol=1e-6)
+    # The compile state: optimizer class, hyperparameters and slots; critic steps; penalty.
+    assert loaded.critic_steps == gan.critic_steps
+    assert type(loaded.discriminator_optimizer) is type(gan.discriminator_optimizer)
+    for mine, theirs in [
+        (gan.generator_optimizer, loaded.generator_optimizer),
+        (gan.discriminator_optimizer, loaded.discriminator_optimizer),
+    ]:
+        assert theirs.get_config() == mine.get_config()
+        for a, b in zip(mine.variables, theirs.variables):
+            np.testing.assert_allclose(a.numpy(), b.numpy())
+    if cls is kw.WGANGP:
+        assert loaded.gradient_penalty.get_config() == gan.gradient_penalty.get_config()
+    if cls is kw.WGAN:
+        assert all(v.constraint.clip_value == 0.01 for v in loaded.critic.trainable_variables)
+    # Training continues from the restored state.
+    loaded.fit(images, batch_size=2 * gan.critic_steps, epochs=1, verbose=0)
+    assert loaded.generator_optimizer.iterations.numpy() == 2 * gan.generator_optimizer.iterations.numpy()
+
+
+def test_config_round_trip_keeps_every_argument():
+    gan = make(kw.WGAN, critic_steps=3, clip_value=0.05, clip_pattern="kernel", name="mine")
+    clone = kw.WGAN.from_config(gan.get_config())
+    for key in ("latent_dim", "critic_steps", "clip_value", "clip_pattern", "seed", "name"):
+        assert getattr(clone, key) == getattr(gan, key), key
+    assert clone.get_config()["generator"] == gan.get_config()["generator"]

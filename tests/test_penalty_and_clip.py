@@ -1,0 +1,109 @@
+"""GradientPenalty against closed forms; WeightClip as a constraint the optimizer applies."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_wgan as kw
+from tests.conftest import tiny_toy_pair
+
+
+def linear_critic(w):
+    """f(x) = w . x: its input gradient is w everywhere, so the penalty is exactly known."""
+    critic = keras.Sequential([keras.Input((len(w),)), keras.layers.Dense(1, use_bias=False)])
+    critic.layers[0].kernel.assign(np.array(w, "float32").reshape(-1, 1))
+    return critic
+
+
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize(
+    "w,one_sided,target",
+    [
+        ([3.0, 4.0], False, 1.0),  # ||w|| = 5 -> (5 - 1)^2 = 16
+        ([0.3, 0.4], False, 1.0),  # ||w|| = 0.5 -> 0.25
+        ([0.3, 0.4], True, 1.0),  # below the target: one-sided penalty is 0
+        ([3.0, 4.0], True, 1.0),  # above it: same as two-sided
+        ([0.0, 0.0], False, 1.0),  # zero gradient: finite, (0 - 1)^2
+        ([3.0, 4.0], False, 2.0),  # a different target: (5 - 2)^2
+    ],
+)
+def test_penalty_on_linear_critic_is_exact(w, one_sided, target, jit):
+    critic = linear_critic(w)
+    penalty = kw.GradientPenalty(weight=10.0, target=target, one_sided=one_sided, seed=0)
+    real = tf.random.normal((16, 2), seed=1)
+    fake = tf.random.normal((16, 2), seed=2)
+    value = tf.function(lambda r, f: penalty(r, f, critic=critic), jit_compile=jit)(real, fake)
+    gap = np.linalg.norm(w) - target
+    expected = 10.0 * (max(gap, 0.0) if one_sided else gap) ** 2
+    np.testing.assert_allclose(float(value), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_penalty_gradient_is_finite_at_zero_critic_gradient():
+    critic = linear_critic([0.0, 0.0])
+    penalty = kw.GradientPenalty(weight=10.0)
+    real, fake = tf.ones((4, 2)), tf.zeros((4, 2))
+    with tf.GradientTape() as tape:
+        value = penalty(real, fake, critic=critic)
+    grads = tape.gradient(value, critic.trainable_variables)
+    assert np.all(np.isfinite(grads[0].numpy()))
+
+
+def test_mixing_weight_is_uniform_per_example():
+    penalty = kw.GradientPenalty(seed=7)
+    n = 20000
+    real = tf.ones((n, 3, 2))
+    fake = tf.zeros((n, 3, 2))
+    alpha = penalty.interpolate(real, fake).numpy()  # = a * 1 + (1 - a) * 0 = a
+    # One weight per example, shared by all of that example's coordinates.
+    assert np.all(alpha == alpha[:, :1, :1])
+    a = alpha[:, 0, 0]
+    # Uniform on [0, 1]: range, mean 1/2, variance 1/12, and a flat histogram.
+    assert a.min() >= 0.0 and a.max() <= 1.0
+    assert abs(a.mean() - 0.5) < 0.01
+    assert abs(a.var() - 1 / 12) < 0.003
+    counts, _ = np.histogram(a, bins=10, range=(0, 1))
+    assert counts.min() > 0.9 * n / 10 and counts.max() < 1.1 * n / 10
+    # Not shared across the batch.
+    assert len(np.unique(a)) > 0.99 * n
+
+
+def test_penalty_config_round_trip():
+    layer = kw.GradientPenalty(weight=5.0, target=0.5, one_sided=True, seed=3)
+    clone = kw.GradientPenalty.from_config(layer.get_config())
+    assert (clone.weight, clone.target, clone.one_sided, clone.seed) == (5.0, 0.5, True, 3)
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
+    assert isinstance(restored, kw.GradientPenalty) and restored.weight == 5.0
+
+
+def test_weight_clip_constraint():
+    clip = kw.WeightClip(0.05)
+    np.testing.assert_allclose(clip(tf.constant([-1.0, 0.01, 2.0])).numpy(), [-0.05, 0.01, 0.05])
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(clip))
+    assert isinstance(restored, kw.WeightClip) and restored.clip_value == 0.05
+    with pytest.raises(ValueError, match="clip_value > 0"):
+        kw.WeightClip(0.0)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_every_critic_weight_stays_clipped_after_fit(jit):
+    generator, critic = tiny_toy_pair()
+    gan = kw.WGAN(generator=generator, critic=critic, clip_value=0.02, seed=0)
+    # A large learning rate so that unclipped weights would certainly leave the range.
+    gan.compile(critic_optimizer=keras.optimizers.SGD(1.0), jit_compile=jit)
+    gan.fit(kw.data.toy_dataset("ring8", 5 * 32, seed=0), steps_per_epoch=3, epochs=1, verbose=0)
+    weights = [v.numpy() for v in critic.trainable_variables]
+    assert len(weights) == 6  # three kernels and three biases
+    for w in weights:
+        assert np.abs(w).max() <= 0.02 + 1e-7
+    assert max(np.abs(w).max() for w in weights) == pytest.approx(0.02)  # the clip was hit
+
+
+def test_clip_pattern_selects_weights():
+    generator, critic = tiny_toy_pair()
+    gan = kw.WGAN(generator=generator, critic=critic, clip_pattern="kernel")
+    clipped = [v.path for v in critic.trainable_variables if v.constraint is not None]
+    assert clipped and all("kernel" in p for p in clipped)
+    with pytest.raises(ValueError, match="matches none of the critic's variables"):
+        kw.WGAN(generator=generator, critic=tiny_toy_pair()[1], clip_pattern="nothing_here")
+    assert gan.clip_value == 0.01
