@@ -26,7 +26,6 @@ class PretrainedGenerator(keras.Model):
             latent_dim = generator.input_shape[-1]
         self.latent_dim = int(latent_dim)
         self.metadata = dict(metadata or {})
-        self.seed_generator = keras.random.SeedGenerator(0)
 
     def build(self, input_shape=None):
         self.built = True
@@ -35,18 +34,22 @@ class PretrainedGenerator(keras.Model):
         return self.generator(latent, training=training)
 
     def sample_latent(self, n, seed=None):
-        """`(n, latent_dim)` standard normal noise; a fixed int `seed` gives the same noise."""
-        seed = self.seed_generator if seed is None else seed
-        return keras.random.normal((int(n), self.latent_dim), seed=seed)
+        """`(n, latent_dim)` float32 standard normal noise; the same int `seed`, the same noise.
+
+        Drawn with NumPy exactly as `AdversarialModel.generate` draws it, so a loaded preset
+        and the GAN it was saved from give the same samples for the same seed.
+        """
+        rng = np.random.default_rng(seed)
+        return rng.standard_normal((int(n), self.latent_dim)).astype("float32")
 
     def generate(self, n, seed=None, batch_size=256):
-        """`n` samples as a NumPy array; the same int `seed` gives the same samples."""
+        """`n` samples as a NumPy array (inference mode); the same int `seed`, the same samples."""
         latent = self.sample_latent(n, seed=seed)
         chunks = [
-            keras.ops.convert_to_numpy(self(latent[i:i + batch_size], training=False))
+            keras.ops.convert_to_numpy(self.generator(latent[i:i + batch_size], training=False))
             for i in range(0, int(n), batch_size)
         ]
-        return np.concatenate(chunks, axis=0) if chunks else np.zeros((0,), "float32")
+        return np.concatenate(chunks, axis=0) if chunks else latent[:0]
 
     def get_config(self):
         config = super().get_config()

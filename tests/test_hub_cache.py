@@ -1,0 +1,185 @@
+"""Download, verification, offline mode and concurrency of the hub cache (127.0.0.1 only)."""
+
+import os
+import pathlib
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from keras_wgan import hub
+from keras_wgan.hub.testing import make_preset, pack, serve
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    root = tmp_path / "cache"
+    monkeypatch.setenv("KERAS_WGAN_CACHE", str(root))
+    monkeypatch.delenv("KERAS_WGAN_OFFLINE", raising=False)
+    return root
+
+
+@pytest.fixture
+def archive(tmp_path):
+    generator, _ = make_preset(tmp_path / "tiny")
+    path = pack(tmp_path / "tiny", tmp_path / "tiny.tar.gz")
+    return generator, path.read_bytes(), hub.sha256_file(path)
+
+
+@pytest.fixture
+def registered():
+    names = []
+
+    def register(name, **kwargs):
+        names.append(name)
+        return hub.register_preset(name, **kwargs)
+
+    yield register
+    for name in names:
+        hub.unregister_preset(name)
+
+
+def entries(root):
+    return sorted(p.name for p in (root / "entries").iterdir()) if (root / "entries").exists() else []
+
+
+def assert_clean(root):
+    assert entries(root) == []
+    assert not (root / "tmp").exists() or list((root / "tmp").iterdir()) == []
+
+
+def test_download_verify_and_load_by_name(cache, archive, registered):
+    generator, data, digest = archive
+    with serve({"/tiny.tar.gz": data}) as server:
+        registered("test/http_tiny", handle=server.url("/tiny.tar.gz"), sha256=digest)
+        model = hub.load("test/http_tiny")
+        again = hub.load("test/http_tiny/1")
+    assert server.requests == {"/tiny.tar.gz": 1}  # the second load came from the cache
+    latent = np.random.default_rng(1).standard_normal((5, 4)).astype("float32")
+    np.testing.assert_allclose(model(latent), generator(latent), atol=1e-6)
+    np.testing.assert_allclose(again.generate(3, seed=2), model.generate(3, seed=2))
+    assert model.latent_dim == 4 and model.metadata["dataset"] == "none"
+    assert len(entries(cache)) == 1
+
+
+def test_url_without_registry_and_file_url(cache, archive, tmp_path):
+    generator, data, _ = archive
+    with serve({"/a/tiny.zip": pack(tmp_path / "tiny", tmp_path / "t.zip").read_bytes()}) as s:
+        from_zip = hub.load(s.url("/a/tiny.zip"))
+    from_file = hub.load((tmp_path / "tiny.tar.gz").as_uri())
+    latent = np.ones((2, 4), "float32")
+    np.testing.assert_allclose(from_zip(latent), generator(latent), atol=1e-6)
+    np.testing.assert_allclose(from_file(latent), generator(latent), atol=1e-6)
+    assert len(entries(cache)) == 2
+
+
+def test_tampered_archive_is_refused_and_cache_left_clean(cache, archive, registered):
+    _, data, digest = archive
+    tampered = data[:-40] + bytes(b ^ 0xFF for b in data[-40:])
+    with serve({"/tiny.tar.gz": tampered}) as server:
+        registered("test/tampered", handle=server.url("/tiny.tar.gz"), sha256=digest)
+        with pytest.raises(hub.IntegrityError) as info:
+            hub.load("test/tampered")
+    message = str(info.value)
+    assert f"expected {digest}" in message
+    assert "got" in message and "left clean" in message and "\n" not in message
+    assert_clean(cache)
+
+
+def test_tampered_file_inside_archive_is_refused(cache, tmp_path):
+    make_preset(tmp_path / "bad")
+    with open(tmp_path / "bad" / "model.weights.h5", "r+b") as f:  # flip bytes after saving
+        f.seek(-8, os.SEEK_END)
+        f.write(b"\0" * 8)
+    data = pack(tmp_path / "bad", tmp_path / "bad.tar.gz").read_bytes()
+    with serve({"/bad.tar.gz": data}) as server:
+        with pytest.raises(hub.IntegrityError, match="model.weights.h5.*expected.*left clean"):
+            hub.load(server.url("/bad.tar.gz"))
+    assert_clean(cache)
+
+
+def test_truncated_download_is_refused(cache, archive, registered):
+    _, data, digest = archive
+    with serve({"/tiny.tar.gz": data}) as server:
+        server.truncate.add("/tiny.tar.gz")
+        registered("test/truncated", handle=server.url("/tiny.tar.gz"), sha256=digest)
+        with pytest.raises(hub.DownloadError, match="truncated download") as info:
+            hub.load("test/truncated")
+        assert "\n" not in str(info.value)
+        assert_clean(cache)
+        # Without a registered hash the Content-Length check alone still refuses it.
+        with pytest.raises(hub.DownloadError, match="truncated"):
+            hub.load(server.url("/tiny.tar.gz"))
+    assert_clean(cache)
+
+
+def test_offline_mode_uses_only_the_cache(cache, archive, registered, monkeypatch):
+    generator, data, digest = archive
+    with serve({"/tiny.tar.gz": data}) as server:
+        url = server.url("/tiny.tar.gz")
+        registered("test/offline_cached", handle=url, sha256=digest)
+        registered("test/offline_missing", handle=server.url("/other.tar.gz"), sha256=digest)
+        hub.load("test/offline_cached")
+        monkeypatch.setenv("KERAS_WGAN_OFFLINE", "1")
+        with pytest.raises(hub.OfflineError) as info:
+            hub.load("test/offline_missing")
+        model = hub.load("test/offline_cached")
+    message = str(info.value)
+    assert "KERAS_WGAN_OFFLINE=1" in message and "test/offline_missing" in message
+    assert "not in the cache" in message and "unset" in message
+    assert server.requests == {"/tiny.tar.gz": 1}  # offline loads never reached the server
+    np.testing.assert_allclose(model(np.ones((1, 4), "float32")),
+                               generator(np.ones((1, 4), "float32")), atol=1e-6)
+
+
+def test_new_registered_hash_replaces_stale_entry(cache, archive, tmp_path, registered):
+    _, data, digest = archive
+    make_preset(tmp_path / "v2", seed=7)
+    data2 = pack(tmp_path / "v2", tmp_path / "v2.tar.gz").read_bytes()
+    with serve({"/tiny.tar.gz": data}) as server:
+        registered("test/moving", handle=server.url("/tiny.tar.gz"), sha256=digest)
+        first = hub.load("test/moving").generate(2, seed=0)
+        server.files["/tiny.tar.gz"] = data2
+        hub.register_preset("test/moving", handle=server.url("/tiny.tar.gz"),
+                            sha256=hub.sha256_file(tmp_path / "v2.tar.gz"), overwrite=True)
+        second = hub.load("test/moving").generate(2, seed=0)
+    assert server.requests["/tiny.tar.gz"] == 2
+    assert not np.allclose(first, second)
+    assert len(entries(cache)) == 1
+
+
+CHILD = """
+import sys
+from keras_wgan import hub
+print("ready", flush=True)
+model = hub.load(sys.argv[1])
+print("loaded", model.latent_dim, flush=True)
+"""
+
+
+def test_two_processes_loading_at_once_make_one_entry(cache, archive):
+    _, data, _ = archive
+    with serve({"/tiny.tar.gz": data}) as server:
+        server.gate = threading.Event()  # hold the first download until both are running
+        env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
+        procs = [subprocess.Popen([sys.executable, "-c", CHILD, server.url("/tiny.tar.gz")],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=env) for _ in range(2)]
+        for proc in procs:
+            assert proc.stdout.readline().strip() == "ready"
+        # Both processes are past their imports; give the second a moment to block on the lock,
+        # then release the server. Without the lock both would request the file.
+        threading.Event().wait(1.0)
+        server.gate.set()
+        outputs = [proc.communicate(timeout=120) for proc in procs]
+    for proc, (out, err) in zip(procs, outputs):
+        assert proc.returncode == 0, err
+        assert "loaded 4" in out
+    assert server.requests == {"/tiny.tar.gz": 1}
+    (entry,) = [cache / "entries" / name for name in entries(cache)]
+    assert hub.verify_preset(entry)["latent_dim"] == 4
+    assert sorted(p.name for p in entry.iterdir()) == [
+        ".source.json", "config.json", "metadata.json", "model.weights.h5"]
+    assert list((cache / "tmp").iterdir()) == []
