@@ -330,8 +330,6 @@ class AdversarialModel(keras.Model):
         return loss
 
     def train_step(self, data):
-        if self.generator_optimizer is None:
-            raise RuntimeError(f"Call {type(self).__name__}.compile() before fit().")
         slices, size = self._critic_slices(self._real_batch(data))
         for real in slices:
             self._record(self._discriminator_step(real))

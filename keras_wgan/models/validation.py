@@ -98,7 +98,7 @@ def check_real_batch(real, sample_shape):
         )
     if not _compatible(tuple(real.shape[1:]), sample_shape):
         raise ValueError(
-            f"Real batches have shape {_fmt(tuple(real.shape))} but the generator makes "
+            f"Real samples have shape {_fmt(tuple(real.shape[1:]))} but the generator makes "
             f"samples of shape {_fmt(sample_shape)}: resize the data (image_size=, "
             "channels= in keras_wgan.data.image_dataset) or build the models for it."
         )
