@@ -26,6 +26,8 @@ class PretrainedGenerator(keras.Model):
             latent_dim = generator.input_shape[-1]
         self.latent_dim = int(latent_dim)
         self.metadata = dict(metadata or {})
+        # The wrapped generator already owns its variables, so there is nothing to build.
+        self.built = bool(generator.built)
 
     def build(self, input_shape=None):
         self.built = True
