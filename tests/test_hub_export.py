@@ -1,0 +1,63 @@
+"""SavedModel export served in a fresh process matches the Keras generator."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from keras_wgan import hub
+from keras_wgan.hub.testing import make_preset
+
+SERVE = """
+import sys, numpy as np, keras, tensorflow as tf
+directory, latent_path, out_path = sys.argv[1:]
+latent = np.load(latent_path)
+layer = keras.layers.TFSMLayer(directory, call_endpoint="serving_default")
+by_layer = layer(latent)["images"]
+loaded = tf.saved_model.load(directory)
+by_signature = loaded.signatures["serving_default"](latent=tf.constant(latent))["images"]
+by_serve = loaded.serve(tf.constant(latent))
+np.savez(out_path, layer=np.asarray(by_layer), signature=by_signature.numpy(),
+         serve=by_serve.numpy())
+"""
+
+
+def test_saved_model_served_in_fresh_process_matches_keras(tmp_path):
+    make_preset(tmp_path / "p", latent_dim=5, metadata={"dataset": "grid25"})
+    model = hub.load(tmp_path / "p")
+    directory = hub.export_saved_model(model, tmp_path / "saved")
+    info = json.loads((directory / "assets" / "keras_wgan.json").read_text())
+    assert info["latent_dim"] == 5 and info["metadata"]["dataset"] == "grid25"
+
+    latent = np.random.default_rng(3).standard_normal((7, 5)).astype("float32")
+    np.save(tmp_path / "latent.npy", latent)
+    env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
+    subprocess.run([sys.executable, "-c", SERVE, str(directory), str(tmp_path / "latent.npy"),
+                    str(tmp_path / "served.npz")], check=True, env=env, capture_output=True)
+    served = np.load(tmp_path / "served.npz")
+    expected = np.asarray(model(latent))
+    assert expected.shape == (7, 2, 3, 1)
+    for key in ("layer", "signature", "serve"):
+        assert served[key].shape == expected.shape and served[key].dtype == np.float32
+        np.testing.assert_allclose(served[key], expected, atol=1e-6)
+
+
+def test_export_takes_the_generator_of_a_gan_or_a_plain_model(tmp_path):
+    import tensorflow as tf
+
+    generator, _ = make_preset(tmp_path / "p")
+
+    class Holder:  # anything with a .generator keras.Model is treated as a GAN
+        pass
+
+    holder = Holder()
+    holder.generator, holder.latent_dim = generator, 4
+    for name, model in (("plain", generator), ("gan", holder)):
+        loaded = tf.saved_model.load(str(hub.export_saved_model(model, tmp_path / name)))
+        signature = loaded.signatures["serving_default"]
+        assert signature.structured_input_signature[1]["latent"].shape.as_list() == [None, 4]
+        latent = np.ones((2, 4), "float32")
+        np.testing.assert_allclose(signature(latent=tf.constant(latent))["images"],
+                                   generator(latent), atol=1e-6)
