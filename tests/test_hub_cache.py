@@ -1,7 +1,6 @@
 """Download, verification, offline mode and concurrency of the hub cache (127.0.0.1 only)."""
 
 import os
-import pathlib
 import subprocess
 import sys
 import threading
@@ -183,3 +182,27 @@ def test_two_processes_loading_at_once_make_one_entry(cache, archive):
     assert sorted(p.name for p in entry.iterdir()) == [
         ".source.json", "config.json", "metadata.json", "model.weights.h5"]
     assert list((cache / "tmp").iterdir()) == []
+
+
+def test_keras_file_over_http_with_explicit_cache_dir(tmp_path, monkeypatch):
+    monkeypatch.delenv("KERAS_WGAN_OFFLINE", raising=False)
+    generator, _ = make_preset(tmp_path / "p")
+    hub.load(tmp_path / "p").save(tmp_path / "g.keras")
+    with serve({"/models/g.keras": (tmp_path / "g.keras").read_bytes()}) as server:
+        model = hub.load(server.url("/models/g.keras"), cache_dir=tmp_path / "mine")
+    (entry,) = (tmp_path / "mine" / "entries").iterdir()
+    assert (entry / "model.keras").is_file()
+    latent = np.ones((2, 4), "float32")
+    np.testing.assert_allclose(model(latent), generator(latent), atol=1e-6)
+
+
+def test_staging_left_by_a_killed_process_is_removed(cache, archive, tmp_path):
+    from keras_wgan.hub.cache import cache_key
+
+    source = str(tmp_path / "tiny.tar.gz")
+    stale = cache / "tmp" / f"{cache_key(source)}.abc123"
+    (stale / "content").mkdir(parents=True)
+    (stale / "content" / "half.h5").write_bytes(b"\0" * 10)
+    hub.load(source)
+    assert not stale.exists()
+    assert len(entries(cache)) == 1

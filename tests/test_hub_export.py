@@ -54,7 +54,7 @@ def test_export_takes_the_generator_of_a_gan_or_a_plain_model(tmp_path):
 
     holder = Holder()
     holder.generator, holder.latent_dim = generator, 4
-    for name, model in (("plain", generator), ("gan", holder)):
+    for name, model in (("plain", generator), ("gan", holder), ("handle", str(tmp_path / "p"))):
         loaded = tf.saved_model.load(str(hub.export_saved_model(model, tmp_path / name)))
         signature = loaded.signatures["serving_default"]
         assert signature.structured_input_signature[1]["latent"].shape.as_list() == [None, 4]

@@ -27,7 +27,12 @@ import urllib.parse
 import keras
 
 from keras_wgan.hub.archive import safe_extract
-from keras_wgan.hub.errors import DownloadError, HubError, IntegrityError, OfflineError
+from keras_wgan.hub.errors import (
+    DownloadError,
+    IntegrityError,
+    OfflineError,
+    PresetFormatError,
+)
 from keras_wgan.hub.preset import is_preset_dir, sha256_file, verify_preset
 
 SOURCE_FILE = ".source.json"
@@ -108,7 +113,7 @@ def _content_root(folder, label):
     children = [p for p in folder.iterdir() if not p.name.startswith(".")]
     if len(children) == 1 and is_preset_dir(children[0]):
         return children[0]
-    raise HubError(
+    raise PresetFormatError(
         f"archive {label} holds no preset: expected config.json, model.weights.h5 and "
         "metadata.json at its top level or inside one folder; pack a folder written by save_preset"
     )

@@ -2,6 +2,7 @@
 `keras.layers.TFSMLayer`."""
 
 import json
+import os
 import pathlib
 
 import keras
@@ -23,7 +24,7 @@ def _generator_of(model):
     raise TypeError(f"export_saved_model needs a generator or a GAN, got {type(model).__name__}")
 
 
-def export_saved_model(model, directory, *, latent_dim=None, verbose=False):
+def export_saved_model(model, directory, *, latent_dim=None, cache_dir=None, verbose=False):
     """Writes the generator of `model` as a TensorFlow SavedModel at `directory`.
 
     Two endpoints, both taking a float32 latent batch of shape `(None, latent_dim)` and
@@ -35,15 +36,21 @@ def export_saved_model(model, directory, *, latent_dim=None, verbose=False):
     preset metadata.
 
     Args:
-        model: a generator `keras.Model`, a `PretrainedGenerator`, or a GAN with `.generator`.
+        model: a generator `keras.Model`, a `PretrainedGenerator`, a GAN with `.generator`,
+            or a handle for `keras_wgan.hub.load` (preset name, path or URL).
         directory: output folder (created; must not already hold a SavedModel).
         latent_dim: overrides the latent size read from the model.
+        cache_dir: cache root used when `model` is a handle.
 
     Returns:
         `directory` as a `pathlib.Path`.
     """
     import tensorflow as tf  # the SavedModel format is TensorFlow's own
 
+    if isinstance(model, (str, os.PathLike)):
+        from keras_wgan.hub.loader import load
+
+        model = load(model, cache_dir=cache_dir)
     generator, model_latent_dim, metadata = _generator_of(model)
     latent_dim = int(latent_dim or model_latent_dim or generator.input_shape[-1])
     spec = tf.TensorSpec((None, latent_dim), tf.float32, name=SERVING_INPUT)
