@@ -41,7 +41,8 @@ def registered():
 
 
 def entries(root):
-    return sorted(p.name for p in (root / "entries").iterdir()) if (root / "entries").exists() else []
+    folder = root / "entries"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
 def assert_clean(root):
@@ -199,7 +200,7 @@ def test_keras_file_over_http_with_explicit_cache_dir(tmp_path, monkeypatch):
 def test_staging_left_by_a_killed_process_is_removed(cache, archive, tmp_path):
     from keras_wgan.hub.cache import cache_key
 
-    source = str(tmp_path / "tiny.tar.gz")
+    source = str((tmp_path / "tiny.tar.gz").resolve())
     stale = cache / "tmp" / f"{cache_key(source)}.abc123"
     (stale / "content").mkdir(parents=True)
     (stale / "content" / "half.h5").write_bytes(b"\0" * 10)

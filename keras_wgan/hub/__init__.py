@@ -22,7 +22,13 @@ from keras_wgan.hub.errors import (
 from keras_wgan.hub.export import export_saved_model
 from keras_wgan.hub.generator import PretrainedGenerator
 from keras_wgan.hub.loader import load
-from keras_wgan.hub.preset import load_preset, read_metadata, save_preset, sha256_file, verify_preset
+from keras_wgan.hub.preset import (
+    load_preset,
+    read_metadata,
+    save_preset,
+    sha256_file,
+    verify_preset,
+)
 from keras_wgan.hub.registry import get_preset, list_presets, register_preset, unregister_preset
 
 __all__ = [

@@ -182,7 +182,8 @@ def fetch(source, *, sha256=None, handle=None, cache_dir=None):
             if remote and is_offline():
                 raise OfflineError(
                     f"KERAS_WGAN_OFFLINE=1 and the cached copy of {label} ({entry}) has sha256 "
-                    f"{recorded}, not the expected {expected}; unset KERAS_WGAN_OFFLINE to update it"
+                    f"{recorded}, not the expected {expected}; "
+                    "unset KERAS_WGAN_OFFLINE to update it"
                 )
         elif remote and is_offline():
             raise OfflineError(

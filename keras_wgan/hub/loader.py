@@ -56,7 +56,9 @@ def _load_source(source, *, handle, sha256, whole_model, cache_dir):
     """Loads what `source` (a path or URL) points at, through the cache for archives/URLs."""
     scheme = urllib.parse.urlsplit(source).scheme if "://" in source else ""
     if scheme and scheme not in URL_SCHEMES:
-        raise ValueError(f"unsupported URL scheme {scheme!r} in {source!r}; use file, http or https")
+        raise ValueError(
+            f"unsupported URL scheme {scheme!r} in {source!r}; use file, http or https"
+        )
     if not scheme:
         path = pathlib.Path(source).expanduser()
         if not path.exists():
@@ -68,6 +70,8 @@ def _load_source(source, *, handle, sha256, whole_model, cache_dir):
                     raise IntegrityError(f"sha256 mismatch for {handle}: expected {sha256}, got "
                                          f"{got}; re-download the file or fix the registry entry")
             return _load_local(path, whole_model)
+        if handle == source:  # key the cache by the absolute path, not the spelling
+            handle = str(path.resolve())
         source = str(path.resolve())
     elif scheme == "file":
         local = pathlib.Path(urllib.request.url2pathname(urllib.parse.urlsplit(source).path))
