@@ -1,0 +1,1 @@
+"""Experiments that make the seed papers' claims visible: importable functions behind examples/."""

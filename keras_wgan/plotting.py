@@ -1,0 +1,95 @@
+"""Figures: image grids (Pillow only), training curves and 2-D samples with critic contours."""
+
+import math
+import os
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: examples run on headless machines
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def image_grid(images, columns=None):
+    """Tile ``(N, H, W, C)`` images in [-1, 1] into one ``uint8`` array (gaps of 2 pixels)."""
+    images = np.asarray(images, dtype="float32")
+    if images.ndim != 4:
+        raise ValueError(f"image_grid needs (N, H, W, C) images, got shape {images.shape}.")
+    n, h, w, c = images.shape
+    columns = columns or int(math.ceil(math.sqrt(n)))
+    rows = int(math.ceil(n / columns))
+    pixels = np.clip((images + 1.0) * 127.5, 0, 255).astype("uint8")
+    grid = np.full((rows * (h + 2) + 2, columns * (w + 2) + 2, c), 255, "uint8")
+    for i in range(n):
+        r, col = divmod(i, columns)
+        grid[2 + r * (h + 2) : 2 + r * (h + 2) + h, 2 + col * (w + 2) : 2 + col * (w + 2) + w] = pixels[i]
+    return grid
+
+
+def save_image_grid(images, path, columns=None, scale=2):
+    """Write ``images`` in [-1, 1] as one PNG grid (nearest-neighbour upscaled by ``scale``)."""
+    from PIL import Image
+
+    grid = image_grid(images, columns)
+    picture = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
+    if scale > 1:
+        picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
+    os.makedirs(os.path.dirname(os.fspath(path)) or ".", exist_ok=True)
+    picture.save(path)
+    return path
+
+
+def plot_history(history, path, title=None):
+    """Plot every logged metric of a Keras ``History.history`` dict, one panel each."""
+    plt = _pyplot()
+    names = [k for k in history if not k.startswith("val_")]
+    columns = min(3, len(names))
+    rows = int(math.ceil(len(names) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3 * rows), squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        ax.plot(np.arange(1, len(history[name]) + 1), history[name], label="train")
+        if "val_" + name in history:
+            ax.plot(np.arange(1, len(history["val_" + name]) + 1), history["val_" + name], label="eval")
+            ax.legend()
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+    for ax in axes.ravel()[len(names) :]:
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.fspath(path)) or ".", exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def critic_surface(critic, limit, resolution=80):
+    """Evaluate a 2-D critic on a ``resolution^2`` grid over ``[-limit, limit]^2``."""
+    axis = np.linspace(-limit, limit, resolution, dtype="float32")
+    xx, yy = np.meshgrid(axis, axis)
+    points = np.stack([xx.ravel(), yy.ravel()], axis=1)
+    scores = np.asarray(critic(points, training=False)).reshape(resolution, resolution)
+    return xx, yy, scores
+
+
+def draw_toy_panel(ax, real, fake, critic=None, limit=None, title=None):
+    """Real points, generated points and (optionally) the critic's contours on one axis."""
+    limit = limit or float(np.abs(real).max()) * 1.3
+    if critic is not None:
+        xx, yy, scores = critic_surface(critic, limit)
+        ax.contourf(xx, yy, scores, levels=20, cmap="coolwarm", alpha=0.6)
+    ax.scatter(real[:, 0], real[:, 1], s=2, c="black", alpha=0.4, label="real")
+    ax.scatter(fake[:, 0], fake[:, 1], s=2, c="gold", alpha=0.6, label="generated")
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
