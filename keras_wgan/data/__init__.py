@@ -1,4 +1,12 @@
-"""Input pipelines: `tf.data` datasets of real batches scaled to [-1, 1]."""
+"""Input pipelines: `tf.data` datasets of real batches scaled to [-1, 1].
 
+`image_dataset` is the entry point for images ("tfds:<name>", folders, IDX files, arrays);
+`toy_dataset` gives the endless 2-D toy distributions.
+"""
+
+from keras_wgan.data.arrays import array_dataset, idx_dataset
+from keras_wgan.data.folders import folder_dataset
 from keras_wgan.data.idx import read_idx
+from keras_wgan.data.images import image_dataset
+from keras_wgan.data.tfds_source import CELEBA_CROP, CELEBA_SIZE, tfds_dataset
 from keras_wgan.data.toy import TOY_DISTRIBUTIONS, mixture_modes, sample, toy_dataset

@@ -1,0 +1,149 @@
+"""A folder of JPEG/PNG images (flat or nested, like CelebA's ``img_align_celeba/``) as a dataset."""
+
+import os
+
+import tensorflow as tf
+
+from keras_wgan.data import pipeline
+from keras_wgan.data.transforms import UINT8_RANGE, as_size, image_transform
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
+# What PIL may call a file that `tf.io.decode_image` can decode (MPO: multi-picture JPEGs
+# written by some cameras, decoded as their first JPEG frame).
+DECODABLE_FORMATS = {"JPEG", "MPO", "PNG", "BMP", "GIF"}
+GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"}
+# Files sniffed for channels/size when every file is not verified.
+_SNIFF = 32
+
+
+def list_images(directory):
+    """Sorted paths of the image files under ``directory`` (recursive; hidden entries skipped).
+
+    Raises FileNotFoundError, naming the fix, when the folder is missing or holds no image.
+    Files with other extensions (``.txt``, ``.csv`` beside the images) are ignored, as in
+    ``keras.utils.image_dataset_from_directory``.
+    """
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"Image folder {directory} does not exist: check the path.")
+    paths, others = [], []
+    for root, dirs, files in os.walk(directory, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            (paths if name.lower().endswith(IMAGE_EXTENSIONS) else others).append(os.path.join(root, name))
+    if not paths:
+        found = f" (found {len(others)} other files, e.g. {others[0]})" if others else " (it is empty)"
+        raise FileNotFoundError(
+            f"No {'/'.join(e[1:] for e in IMAGE_EXTENSIONS)} images in {directory}{found}: "
+            "point at the folder that holds the images."
+        )
+    return paths
+
+
+def inspect_image(path):
+    """``((height, width), is_gray)`` of one file from its header; ValueError naming a non-image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            fmt, (w, h), mode = image.format, image.size, image.mode
+    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        raise ValueError(
+            f"{path} is not a readable image ({type(e).__name__}): delete or replace the file."
+        ) from None
+    if fmt not in DECODABLE_FORMATS:
+        raise ValueError(f"{path} is a {fmt} image, which TensorFlow cannot decode: convert it to PNG or JPEG.")
+    return (h, w), mode in GRAY_MODES
+
+
+def folder_dataset(
+    directory,
+    batch_size,
+    *,
+    image_size=None,
+    channels=None,
+    crop=None,
+    shuffle=True,
+    seed=None,
+    cache="auto",
+    repeat=False,
+    verify_files=True,
+):
+    """A dataset of float32 ``(batch_size, H, W, C)`` batches in [-1, 1] from an image folder.
+
+    Args:
+        directory: folder of .jpg/.jpeg/.png/.bmp/.gif files, searched recursively; other files
+            and hidden entries are ignored.
+        batch_size: images per batch (``drop_remainder=True``).
+        image_size: None, an int or ``(h, w)``: shrink keeping the aspect ratio, then center-crop
+            to this size. None keeps the images' (or the crop's) size, which must then be the
+            same for every image. Never upscales: a smaller image is an error naming the file.
+        channels: 1 or 3; None picks 3 if any image is in color, else 1. Grayscale and RGB
+            images in one folder are converted to ``channels``; alpha is dropped.
+        crop: None, an int or ``(h, w)``: center-crop each image to this first.
+        shuffle: reshuffle every pass. seed: int for a reproducible order, or None.
+        cache: "auto" (in memory when the resized uint8 images take at most half the free
+            memory), True, False or a file path for ``Dataset.cache``.
+        repeat: repeat endlessly (then pass ``steps_per_epoch`` to ``fit``).
+        verify_files: read every file's header before training, so a non-image or too-small
+            file is reported by name up front. About 50 us per file; set False for huge folders
+            on slow disks (bad files then fail inside the pipeline, without a name).
+    """
+    paths = list_images(directory)
+    batch_size = pipeline.check_batch_size(batch_size, len(paths), directory)
+    crop, size = as_size(crop, "crop"), as_size(image_size, "image_size")
+    checked = paths if verify_files else paths[:: max(1, len(paths) // _SNIFF)]
+    infos = [(p, *inspect_image(p)) for p in checked]
+    if verify_files:
+        _check_sizes(infos, crop, size)
+    if channels is None:
+        channels = 1 if all(gray for _, _, gray in infos) else 3
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1, 3 or None, got {channels!r}.")
+    if size is None:
+        size = crop or _common_size(infos, verify_files)
+    transform = image_transform(channels, crop, size)
+
+    def load(path):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=0, expand_animations=False)
+        return transform(image)
+
+    cache_mode = pipeline.resolve_cache(cache, len(paths) * size[0] * size[1] * channels)
+    ds = tf.data.Dataset.from_tensor_slices(paths)
+    if shuffle and not cache_mode:
+        # Uncached: shuffle the file names (cheap) before decoding, not decoded images.
+        ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.map(load, **pipeline.map_options(shuffle, seed))
+    return pipeline.finish(
+        ds, batch_size=batch_size, value_range=UINT8_RANGE, shuffle=shuffle and bool(cache_mode),
+        seed=seed, repeat=repeat, cache=cache_mode, buffer_size=len(paths),
+    )
+
+
+def _check_sizes(infos, crop, size):
+    for name, want in (("crop", crop), ("image_size", size)):
+        if want is None:
+            continue
+        small = [(p, hw) for p, hw, _ in infos if hw[0] < want[0] or hw[1] < want[1]]
+        if small:
+            (path, (h, w)), more = small[0], len(small) - 1
+            also = f" (and {more} more)" if more else ""
+            raise ValueError(
+                f"{path} is {h}x{w}{also}, smaller than the requested {name} {want[0]}x{want[1]}: "
+                "request a smaller size or remove the small images (images are never upscaled)."
+            )
+        if name == "crop":
+            infos = [(p, want, g) for p, _, g in infos]  # later checks see the cropped size
+
+
+def _common_size(infos, verified):
+    sizes = {hw for _, hw, _ in infos}
+    if len(sizes) > 1 and verified:
+        (p1, s1, _), (p2, s2, _) = infos[0], next(i for i in infos if i[1] != infos[0][1])
+        raise ValueError(
+            f"Images differ in size ({p1} is {s1[0]}x{s1[1]}, {p2} is {s2[0]}x{s2[1]}): "
+            "pass image_size=(height, width) to resize them all."
+        )
+    return infos[0][1]  # unverified: the first image's size; others are resized to it
