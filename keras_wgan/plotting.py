@@ -80,7 +80,9 @@ def critic_surface(critic, limit, resolution=80):
 
 def draw_toy_panel(ax, real, fake, critic=None, limit=None, title=None):
     """Real points, generated points and (optionally) the critic's contours on one axis."""
-    limit = limit or float(np.abs(real).max()) * 1.3
+    if limit is None:
+        points = np.concatenate([np.reshape(real, (-1, 2)), np.reshape(fake, (-1, 2))])
+        limit = float(np.abs(points).max()) * 1.3 if len(points) else 1.0
     if critic is not None:
         xx, yy, scores = critic_surface(critic, limit)
         ax.contourf(xx, yy, scores, levels=20, cmap="coolwarm", alpha=0.6)

@@ -1,0 +1,7 @@
+"""`python -m keras_wgan ...` is the `keras-wgan` command line."""
+
+import sys
+
+from keras_wgan.cli import main
+
+sys.exit(main())

@@ -1,0 +1,131 @@
+"""One importable training run, shared by the command line and the examples.
+
+`build_model` makes any of the four models with builders that fit the data (DCGAN for
+images, MLPs for 2-D points); `train` fits it and writes, per epoch, a sample grid from
+fixed noise, TensorBoard scalars and images, a `.keras` checkpoint, and at the end a PNG
+of the loss and Wasserstein-estimate curves and ``history.json``.
+"""
+
+import json
+import os
+
+import keras
+
+from keras_wgan import architectures, callbacks
+from keras_wgan import data as keras_wgan_data
+from keras_wgan.models import get_model_class
+
+
+def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width=64,
+                critic_steps=None, gradient_penalty=None, clip_value=None, seed=None):
+    """Make a model whose players fit ``sample_shape``.
+
+    Images ``(side, side, channels)`` get `dcgan_generator` / `dcgan_critic` (the critic
+    without BatchNormalization for WGAN-GP, with it for GAN/NSGAN as in DCGAN, and none
+    for WGAN, as in the WGAN paper's DCGAN critic without it being required); 1-D points
+    ``(dim,)`` get the MLPs. ``None`` hyperparameters keep the paper defaults.
+    """
+    cls = get_model_class(model)
+    if len(sample_shape) == 3:
+        critic_norm = "batch" if model in ("gan", "nsgan") else None
+        generator = architectures.dcgan_generator(latent_dim, tuple(sample_shape), width)
+        critic = architectures.dcgan_critic(tuple(sample_shape), width, norm=critic_norm)
+    elif len(sample_shape) == 1:
+        generator = architectures.mlp_generator(latent_dim, sample_shape[0], width)
+        critic = architectures.mlp_critic(sample_shape[0], width)
+    else:
+        raise ValueError(f"Samples must be images (H, W, C) or points (D,), got {sample_shape}.")
+    kwargs = {"critic_steps": critic_steps, "seed": seed}
+    if gradient_penalty is not None:
+        kwargs["gradient_penalty"] = gradient_penalty
+    if clip_value is not None:
+        kwargs["clip_value"] = clip_value
+    return cls(generator=generator, discriminator=critic, latent_dim=latent_dim, **kwargs)
+
+
+def compile_model(gan, learning_rate=None, jit_compile="auto"):
+    """Compile with the paper optimizers, optionally at another learning rate."""
+    g_opt, d_opt = gan.default_optimizers()
+    if learning_rate is not None:
+        g_opt.learning_rate = learning_rate
+        d_opt.learning_rate = learning_rate
+    gan.compile(g_opt, d_opt, jit_compile=jit_compile)
+    return gan
+
+
+def training_callbacks(out_dir, n_samples=64, real_points=None):
+    """The per-epoch outputs every run writes into ``out_dir``."""
+    return [
+        callbacks.SampleGrid(os.path.join(out_dir, "samples"), n=n_samples, real=real_points),
+        callbacks.TensorBoardSamples(os.path.join(out_dir, "tensorboard"), n=min(n_samples, 36)),
+        keras.callbacks.TensorBoard(os.path.join(out_dir, "tensorboard")),
+        keras.callbacks.ModelCheckpoint(os.path.join(out_dir, "checkpoint.keras")),
+        callbacks.HistoryPlot(os.path.join(out_dir, "curves.png")),
+    ]
+
+
+def train(gan, dataset, out_dir, epochs=10, steps_per_epoch=None, verbose="auto",
+          extra_callbacks=()):
+    """Fit ``gan`` on ``dataset`` (batches of critic_steps x per-step size) writing to ``out_dir``.
+
+    Returns the ``History.history`` dict (also written to ``out_dir/history.json``).
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    real_points = None
+    if len(gan.sample_shape) == 1:
+        real_points = next(iter(dataset.unbatch().batch(1000).take(1))).numpy()
+    history = gan.fit(
+        dataset,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch,
+        callbacks=training_callbacks(out_dir, real_points=real_points) + list(extra_callbacks),
+        verbose=verbose,
+    )
+    logs = {k: [float(v) for v in values] for k, values in history.history.items()}
+    with open(os.path.join(out_dir, "history.json"), "w") as f:
+        json.dump(logs, f, indent=2)
+    return logs
+
+
+def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_per_epoch=None,
+        batch_size=64, image_size=None, channels=None, latent_dim=128, width=64,
+        critic_steps=None, gp_weight=None, clip_value=None, lr=None, seed=0,
+        jit_compile="auto", data_dir=None, download=True, verbose="auto"):
+    """Build, compile and train one model on one data source; return ``(gan, history)``.
+
+    ``data`` is ``"toy:<name>"``, ``"tfds:<name>"``, a folder of images or of MNIST IDX files;
+    ``batch_size`` counts real examples per critic step (each step reads
+    ``critic_steps * batch_size``). ``None`` hyperparameters keep the paper defaults.
+    """
+    keras.utils.set_random_seed(seed)
+    steps = critic_steps or get_model_class(model).default_critic_steps
+    toy = toy_source(data)
+    if toy is not None:
+        if steps_per_epoch is None:
+            raise ValueError("Toy data never ends: pass steps_per_epoch (--steps-per-epoch 200).")
+        dataset, sample_shape = keras_wgan_data.toy_dataset(toy, batch_size * steps, seed=seed), (2,)
+    else:
+        dataset = keras_wgan_data.image_dataset(
+            data, batch_size * steps, image_size=image_size, channels=channels, seed=seed,
+            repeat=steps_per_epoch is not None, data_dir=data_dir, download=download,
+        )
+        sample_shape = tuple(dataset.element_spec.shape[1:])
+    gan = build_model(model, sample_shape, latent_dim=latent_dim, width=width,
+                      critic_steps=critic_steps, gradient_penalty=gp_weight,
+                      clip_value=clip_value, seed=seed)
+    compile_model(gan, learning_rate=lr, jit_compile=jit_compile)
+    return gan, train(gan, dataset, out, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                      verbose=verbose)
+
+
+def toy_source(source):
+    """``"toy:ring8"`` -> ``"ring8"``; anything else -> None."""
+    if isinstance(source, str) and source.startswith("toy:"):
+        name = source[4:]
+        if name not in keras_wgan_data.TOY_DISTRIBUTIONS:
+            raise ValueError(
+                f"Unknown toy distribution '{name}'; use one of "
+                f"{', '.join('toy:' + n for n in keras_wgan_data.TOY_DISTRIBUTIONS)}."
+            )
+        return name
+    return None
