@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from keras_wgan.backend import input_gradients
+from keras_wgan.backend import input_gradients, replica_slice
+from keras_wgan.seeding import SavesSeedState
 
 
 def safe_l2_norm(x):
@@ -19,7 +20,7 @@ def safe_l2_norm(x):
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class GradientPenalty(keras.layers.Layer):
+class GradientPenalty(SavesSeedState, keras.layers.Layer):
     """``weight * E[(||grad_x f(x_hat)||_2 - target)^2]`` at random interpolates ``x_hat``.
 
     Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS 2017,
@@ -63,9 +64,12 @@ class GradientPenalty(keras.layers.Layer):
 
     def interpolate(self, real, fake):
         """``a * real + (1 - a) * fake`` with one ``a ~ U[0, 1]`` per example."""
-        batch_shape = (ops.shape(real)[0],) + (1,) * (len(real.shape) - 1)
+        ones = (1,) * (len(real.shape) - 1)
         dtype = keras.backend.standardize_dtype(real.dtype)
-        alpha = keras.random.uniform(batch_shape, seed=self.seed_generator, dtype=dtype)
+        alpha = replica_slice(
+            lambda n: keras.random.uniform((n,) + ones, seed=self.seed_generator, dtype=dtype),
+            ops.shape(real)[0],
+        )
         return fake + alpha * (real - fake)
 
     def gradient_norms(self, real, fake, critic):

@@ -136,6 +136,14 @@ def test_keras_file_round_trip_then_fit(cls, tmp_path):
         assert loaded.gradient_penalty.get_config() == gan.gradient_penalty.get_config()
     if cls is kw.WGAN:
         assert all(v.constraint.clip_value == 0.01 for v in loaded.critic.trainable_variables)
+    # The noise streams continue where they stopped (Keras alone does not save them).
+    np.testing.assert_array_equal(loaded.seed_generator.state.numpy(), gan.seed_generator.state.numpy())
+    np.testing.assert_array_equal(loaded.sample_noise(4).numpy(), gan.sample_noise(4).numpy())
+    if cls is kw.WGANGP:
+        np.testing.assert_array_equal(
+            loaded.gradient_penalty.seed_generator.state.numpy(),
+            gan.gradient_penalty.seed_generator.state.numpy(),
+        )
     # Training continues from the restored state.
     loaded.fit(images, batch_size=2 * gan.critic_steps, epochs=1, verbose=0)
     assert loaded.generator_optimizer.iterations.numpy() == 2 * gan.generator_optimizer.iterations.numpy()

@@ -19,3 +19,21 @@ def input_gradients(fn, inputs):
         tape.watch(inputs)
         outputs = fn(inputs)
     return tape.gradient(outputs, inputs)
+
+
+def replica_info():
+    """``(replica_id, num_replicas)`` of the current `tf.distribute` replica; ``(0, 1)`` alone."""
+    context = tf.distribute.get_replica_context()
+    if context is None:  # cross-replica context: the caller is not inside a replica step
+        return 0, 1
+    return context.replica_id_in_sync_group, context.num_replicas_in_sync
+
+
+def scale_for_replicas(loss):
+    """Divide a per-replica mean loss by the replica count.
+
+    Gradients are summed across replicas when applied, so a per-replica mean divided by
+    the number of replicas yields the gradient of the mean over the global batch.
+    """
+    _, replicas = replica_info()
+    return loss if replicas == 1 else loss / tf.cast(replicas, loss.dtype)

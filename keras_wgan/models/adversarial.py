@@ -7,10 +7,11 @@ import numpy as np
 from keras import ops
 
 from keras_wgan import losses
-from keras_wgan.backend import value_and_gradients
+from keras_wgan.backend import replica_slice, scale_for_replicas, value_and_gradients
 from keras_wgan.constraints import WeightClip
 from keras_wgan.layers import GradientPenalty
 from keras_wgan.models import validation
+from keras_wgan.seeding import SavesSeedState
 
 
 def resolve_jit_compile(jit_compile):
@@ -33,7 +34,7 @@ def _physical_devices():
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class AdversarialModel(keras.Model):
+class AdversarialModel(SavesSeedState, keras.Model):
     """A generator and a discriminator (or critic) trained against each other by `fit`.
 
     One call of `train_step` runs ``critic_steps`` discriminator updates and then one
@@ -140,8 +141,14 @@ class AdversarialModel(keras.Model):
         return self.generator(noise, training=training)
 
     def sample_noise(self, batch_size):
-        """``z ~ N(0, I)`` of shape ``(batch_size, latent_dim)`` from the model's seed state."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        """``z ~ N(0, I)`` of shape ``(batch_size, latent_dim)`` from the model's seed state.
+
+        Under `tf.distribute`, each replica keeps its own rows of one global draw.
+        """
+        return replica_slice(
+            lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator),
+            batch_size,
+        )
 
     def generate(self, n, seed=None, batch_size=256):
         """Return ``n`` generated samples as a NumPy array (inference mode).
@@ -306,7 +313,7 @@ class AdversarialModel(keras.Model):
 
         def loss_fn():
             loss, stats = self._discriminator_loss(real, fake, training=True)
-            return optimizer.scale_loss(loss), stats
+            return optimizer.scale_loss(scale_for_replicas(loss)), stats
 
         _, stats, grads = value_and_gradients(loss_fn, variables)
         optimizer.apply(grads, variables)
@@ -323,7 +330,7 @@ class AdversarialModel(keras.Model):
 
         def loss_fn():
             loss = self._generator_loss(batch_size, training=True)
-            return optimizer.scale_loss(loss), loss
+            return optimizer.scale_loss(scale_for_replicas(loss)), loss
 
         _, loss, grads = value_and_gradients(loss_fn, variables)
         optimizer.apply(grads, variables)
