@@ -88,7 +88,7 @@ def folder_dataset(
             memory), True, False or a file path for ``Dataset.cache``.
         repeat: repeat endlessly (then pass ``steps_per_epoch`` to ``fit``).
         verify_files: read every file's header before training, so a non-image or too-small
-            file is reported by name up front. About 50 us per file; set False for huge folders
+            file is reported by name up front. About 60 us per file on a local disk; set False for huge folders
             on slow disks (bad files then fail inside the pipeline, without a name).
     """
     paths = list_images(directory)
