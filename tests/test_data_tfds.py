@@ -97,3 +97,16 @@ def test_resize_keeps_aspect_ratio_and_passes_same_size_through():
     assert np.all(out == 200)
     same = image_transform(1, None, (40, 20))(tf.constant(image)).numpy()
     np.testing.assert_array_equal(same, image)
+
+
+@pytest.mark.parametrize(
+    "source, kwargs, match",
+    [
+        ("tfds:mnist", {"image_size": 32}, "tfds:mnist images are 28x28, smaller than the requested image_size 32x32"),
+        ("tfds:celeb_a", {"image_size": 128}, "images cropped 108x108, smaller than the requested image_size 128x128"),
+        ("tfds:celeb_a", {"crop": 200}, "are 218x178, smaller than the requested crop 200x200"),
+    ],
+)
+def test_sizes_beyond_the_dataset_fail_up_front(source, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.image_dataset(source, 2, download=False, **kwargs)

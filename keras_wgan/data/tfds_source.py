@@ -69,6 +69,7 @@ def tfds_dataset(
     channels = c if channels is None else channels
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 or 3 (tfds:{name} has {c}), got {channels!r}.")
+    _check_static_size(name, (h, w), crop, size)
     final = size or crop or ((h, w) if h and w else None)
     if final is None:
         raise ValueError(f"tfds:{name} images vary in size: pass image_size=(height, width).")
@@ -102,6 +103,19 @@ def tfds_dataset(
         ds, batch_size=batch_size, value_range=_RANGES[dtype], shuffle=shuffle and bool(cache_mode),
         seed=seed, repeat=repeat, cache=cache_mode, buffer_size=n,
     )
+
+
+def _check_static_size(name, hw, crop, size):
+    """Fail before any download when the dataset's fixed image size cannot give what is asked."""
+    have, state = (hw if all(hw) else None), "are"
+    for what, want in (("crop", crop), ("image_size", size)):
+        if have is not None and want is not None and (have[0] < want[0] or have[1] < want[1]):
+            raise ValueError(
+                f"tfds:{name} images {state} {have[0]}x{have[1]}, smaller than the requested {what} "
+                f"{want[0]}x{want[1]}: request a smaller size (images are never upscaled)."
+            )
+        if want is not None:
+            have, state = want, "cropped"
 
 
 def _builder(tfds, name, data_dir):
