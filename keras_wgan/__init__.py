@@ -7,7 +7,17 @@
     gan.fit(kw.data.image_dataset(...), epochs=20)
 """
 
-from keras_wgan import architectures, callbacks, constraints, data, evaluation, hub, layers, losses
+from keras_wgan import (
+    architectures,
+    callbacks,
+    constraints,
+    data,
+    evaluation,
+    hub,
+    layers,
+    losses,
+    resume,
+)
 from keras_wgan.constraints import WeightClip
 from keras_wgan.layers import GradientPenalty
 from keras_wgan.models import GAN, NSGAN, WGAN, WGANGP, AdversarialModel

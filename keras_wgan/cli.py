@@ -56,6 +56,9 @@ def _add_train(sub):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jit-compile", type=_jit, default="auto",
                    help="auto (XLA on GPU/TPU, graph on CPU), true or false")
+    p.add_argument("--checkpoint-dir", default=None,
+                   help="save the full training state here every epoch; rerunning the same "
+                   "command resumes from the last complete epoch (e.g. after a crash)")
     p.add_argument("--data-dir", default=None, help="TFDS data_dir")
     p.add_argument("--no-download", action="store_true", help="TFDS: use only prepared data")
 

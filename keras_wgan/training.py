@@ -11,7 +11,7 @@ import os
 
 import keras
 
-from keras_wgan import architectures, callbacks
+from keras_wgan import architectures, callbacks, resume
 from keras_wgan import data as keras_wgan_data
 from keras_wgan.models import get_model_class
 
@@ -53,9 +53,14 @@ def compile_model(gan, learning_rate=None, jit_compile="auto"):
     return gan
 
 
-def training_callbacks(out_dir, n_samples=64, real_points=None):
-    """The per-epoch outputs every run writes into ``out_dir``."""
-    return [
+def training_callbacks(out_dir, n_samples=64, real_points=None, checkpoint_dir=None):
+    """The per-epoch outputs every run writes into ``out_dir``, after the NaN/Inf guard.
+
+    With ``checkpoint_dir``, a `ResumableCheckpoint` saves the full training state there
+    each epoch and a rerun resumes from it.
+    """
+    resumable = [resume.ResumableCheckpoint(checkpoint_dir)] if checkpoint_dir else []
+    return [resume.NonFiniteGuard(), *resumable,
         callbacks.SampleGrid(os.path.join(out_dir, "samples"), n=n_samples, real=real_points),
         callbacks.TensorBoardSamples(os.path.join(out_dir, "tensorboard"), n=min(n_samples, 36)),
         keras.callbacks.TensorBoard(os.path.join(out_dir, "tensorboard")),
@@ -65,7 +70,7 @@ def training_callbacks(out_dir, n_samples=64, real_points=None):
 
 
 def train(gan, dataset, out_dir, epochs=10, steps_per_epoch=None, verbose="auto",
-          extra_callbacks=()):
+          extra_callbacks=(), checkpoint_dir=None):
     """Fit ``gan`` on ``dataset`` (batches of critic_steps x per-step size) writing to ``out_dir``.
 
     Returns the ``History.history`` dict (also written to ``out_dir/history.json``).
@@ -78,7 +83,8 @@ def train(gan, dataset, out_dir, epochs=10, steps_per_epoch=None, verbose="auto"
         dataset,
         epochs=epochs,
         steps_per_epoch=steps_per_epoch,
-        callbacks=training_callbacks(out_dir, real_points=real_points) + list(extra_callbacks),
+        callbacks=training_callbacks(out_dir, real_points=real_points,
+                                     checkpoint_dir=checkpoint_dir) + list(extra_callbacks),
         verbose=verbose,
     )
     logs = {k: [float(v) for v in values] for k, values in history.history.items()}
@@ -90,12 +96,15 @@ def train(gan, dataset, out_dir, epochs=10, steps_per_epoch=None, verbose="auto"
 def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_per_epoch=None,
         batch_size=64, image_size=None, channels=None, latent_dim=128, width=64,
         critic_steps=None, gp_weight=None, clip_value=None, lr=None, seed=0,
-        jit_compile="auto", data_dir=None, download=True, verbose="auto"):
+        jit_compile="auto", data_dir=None, download=True, checkpoint_dir=None,
+        verbose="auto"):
     """Build, compile and train one model on one data source; return ``(gan, history)``.
 
     ``data`` is ``"toy:<name>"``, ``"tfds:<name>"``, a folder of images or of MNIST IDX files;
     ``batch_size`` counts real examples per critic step (each step reads
     ``critic_steps * batch_size``). ``None`` hyperparameters keep the paper defaults.
+    With ``checkpoint_dir``, rerunning the same call after a crash resumes from the last
+    complete epoch (toy streams continue at the right batch too).
     """
     keras.utils.set_random_seed(seed)
     steps = critic_steps or get_model_class(model).default_critic_steps
@@ -103,7 +112,9 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
     if toy is not None:
         if steps_per_epoch is None:
             raise ValueError("Toy data never ends: pass steps_per_epoch (--steps-per-epoch 200).")
-        dataset, sample_shape = keras_wgan_data.toy_dataset(toy, batch_size * steps, seed=seed), (2,)
+        done = _completed_epochs(checkpoint_dir) * steps_per_epoch
+        dataset = keras_wgan_data.toy_dataset(toy, batch_size * steps, seed=seed, start=done)
+        sample_shape = (2,)
     else:
         dataset = keras_wgan_data.image_dataset(
             data, batch_size * steps, image_size=image_size, channels=channels, seed=seed,
@@ -115,7 +126,14 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
                       clip_value=clip_value, seed=seed)
     compile_model(gan, learning_rate=lr, jit_compile=jit_compile)
     return gan, train(gan, dataset, out, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                      verbose=verbose)
+                      verbose=verbose, checkpoint_dir=checkpoint_dir)
+
+
+def _completed_epochs(checkpoint_dir):
+    if not checkpoint_dir:
+        return 0
+    metadata = resume.ResumableCheckpoint(checkpoint_dir).latest()
+    return metadata["epoch"] if metadata else 0
 
 
 def toy_source(source):

@@ -107,12 +107,13 @@ def _tf_sample(name, n, seed, theta):
     return tf.stack([tf.fill([n], tf.constant(theta, tf.float32)), y], axis=1)
 
 
-def toy_dataset(name, batch_size, seed=None, theta=0.0):
+def toy_dataset(name, batch_size, seed=None, theta=0.0, start=0):
     """An endless ``tf.data.Dataset`` of ``(batch_size, 2)`` float32 batches.
 
     Batches are generated on the fly by stateless random ops keyed on ``(seed, step)``,
-    so a seeded pipeline yields the same batches every time. Use ``steps_per_epoch`` in
-    ``fit`` since the dataset never ends.
+    so a seeded pipeline yields the same batches every time, and ``start=k`` continues a
+    stream at its k-th batch (for resumed training). Use ``steps_per_epoch`` in ``fit``
+    since the dataset never ends.
     """
     import tensorflow as tf
 
@@ -127,7 +128,7 @@ def toy_dataset(name, batch_size, seed=None, theta=0.0):
         return _tf_sample(name, batch_size, key, theta)
 
     return (
-        tf.data.Dataset.counter()
+        tf.data.Dataset.counter(start=int(start))
         .map(make_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         .prefetch(tf.data.AUTOTUNE)
     )

@@ -1,0 +1,164 @@
+"""Training that survives `kill -9`: atomic checkpoints, resume, and a guard against NaN/Inf.
+
+`ResumableCheckpoint` is Keras's `BackupAndRestore` with crash-safe writes. Each save writes
+the whole training state (both networks, both optimizers' slots and iteration counts, the
+noise and penalty seed-generator states) to ``epoch-NNNNN.weights.h5`` through a temporary
+file and `os.replace`, then commits it by atomically replacing ``training_metadata.json``,
+which names the file and the epoch. A kill at any instant leaves the metadata pointing at a
+complete file; `fit` with the same callback resumes from it.
+
+`NonFiniteGuard` stops training the moment a logged loss, the penalty or a weight stops
+being finite, naming the quantity and the step; placed before the checkpoint callback, it
+keeps the bad state from ever being saved.
+"""
+
+import glob
+import json
+import os
+
+import keras
+import numpy as np
+
+METADATA = "training_metadata.json"
+
+
+class TrainingDiverged(RuntimeError):
+    """Raised by `NonFiniteGuard` when a loss, the penalty or a weight turns NaN/Inf."""
+
+
+def _write_atomically(path, write, ending=""):
+    """Call ``write(temporary_path)``, then rename onto ``path``; on failure remove the temporary.
+
+    ``ending`` is appended to the temporary name for writers that check the file extension.
+    """
+    temporary = f"{path}.tmp-{os.getpid()}{ending}"
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+class ResumableCheckpoint(keras.callbacks.BackupAndRestore):
+    """`BackupAndRestore` whose saves are atomic, so a crash never corrupts the last checkpoint.
+
+    Args:
+        backup_dir: the checkpoint folder (created).
+        save_freq: ``"epoch"`` or every N batches (resuming restarts the interrupted epoch).
+        delete_checkpoint: remove the folder when training ends (default False, so rerunning a
+            finished command is a no-op rather than a fresh start).
+        keep: how many older checkpoint files to keep beside the current one.
+    """
+
+    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=False, keep=1):
+        super().__init__(backup_dir, save_freq=save_freq, delete_checkpoint=delete_checkpoint)
+        self.keep = int(keep)
+        self._metadata_path = os.path.join(backup_dir, METADATA)
+
+    def latest(self):
+        """The committed metadata dict, or None when there is no checkpoint yet."""
+        if not os.path.exists(self._metadata_path):
+            return None
+        with open(self._metadata_path) as f:
+            return json.load(f)
+
+    def on_train_begin(self, logs=None):
+        self._load_model()
+
+    def _load_model(self):
+        metadata = self.latest()
+        if metadata is None:
+            return
+        path = os.path.join(self.backup_dir, metadata["weights"])
+        try:
+            self.model.load_weights(path)
+        except Exception as error:
+            raise ValueError(
+                f"Cannot resume from {path} ({type(error).__name__}: "
+                f"{str(error).splitlines()[0] if str(error) else ''}): it was written by a "
+                "different model or is damaged; use a new checkpoint folder or delete this one."
+            ) from None
+        self.model._initial_epoch = int(metadata["epoch"])
+
+    def _save_model(self):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        name = f"epoch-{self._current_epoch:05d}.weights.h5"
+        path = os.path.join(self.backup_dir, name)
+        previous = self.latest()
+        try:
+            # Keras insists on the ".weights.h5" ending, so the temporary keeps it.
+            _write_atomically(path, lambda p: self.model.save_weights(p), ".weights.h5")
+            metadata = {
+                "epoch": self._current_epoch,
+                "batch": self._last_batch_seen,
+                "weights": name,
+                "generator_steps": _steps(self.model),
+            }
+            _write_atomically(self._metadata_path, lambda p: _write_json(p, metadata))
+        except OSError as error:
+            kept = f"epoch {previous['epoch']}" if previous else "none yet"
+            raise OSError(
+                f"Could not write checkpoint {path}: {error.strerror or error}. The previous "
+                f"checkpoint ({kept}) is intact: free disk space or choose another folder, "
+                "then rerun to resume."
+            ) from None
+        self._remove_old(name)
+
+    def _remove_old(self, current):
+        files = sorted(glob.glob(os.path.join(self.backup_dir, "epoch-*.weights.h5")))
+        older = [f for f in files if os.path.basename(f) != current]
+        for f in older[: max(0, len(older) - self.keep)]:
+            os.remove(f)
+
+
+def _write_json(path, payload):
+    with open(path, "w") as f:
+        json.dump(payload, f)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _steps(model):
+    optimizer = getattr(model, "generator_optimizer", None)
+    return int(optimizer.iterations.numpy()) if optimizer is not None else None
+
+
+class NonFiniteGuard(keras.callbacks.Callback):
+    """Stop training with `TrainingDiverged` when a logged quantity or a weight is NaN/Inf.
+
+    Logged quantities (``d_loss``, ``g_loss``, ``gradient_penalty``, ...) are checked after
+    every batch; the weights of both networks every ``weights_every`` batches and at each
+    epoch end. Put it *before* checkpoint callbacks so a diverged state is never saved.
+    """
+
+    def __init__(self, weights_every=50):
+        super().__init__()
+        self.weights_every = int(weights_every)
+
+    def _fail(self, what):
+        step = _steps(self.model)
+        raise TrainingDiverged(
+            f"{what} became non-finite at generator step {step}: training stopped and the "
+            "last good checkpoint is kept; lower the learning rate or check the data."
+        )
+
+    def _check_logs(self, logs):
+        for name, value in (logs or {}).items():
+            if not np.all(np.isfinite(np.asarray(value, dtype="float64"))):
+                self._fail(f"'{name}'")
+
+    def _check_weights(self):
+        for variable in self.model.trainable_variables:
+            if not np.all(np.isfinite(keras.ops.convert_to_numpy(variable))):
+                self._fail(f"weight '{variable.path}'")
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._check_logs(logs)
+        if self.weights_every and (batch + 1) % self.weights_every == 0:
+            self._check_weights()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._check_logs(logs)
+        self._check_weights()

@@ -1,0 +1,128 @@
+"""Crash-safe training: kill -9 then resume equals a straight run; atomic saves; NaN guard."""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+import keras_wgan as kw
+from keras_wgan.resume import NonFiniteGuard, ResumableCheckpoint, TrainingDiverged
+from tests.conftest import tiny_toy_pair
+
+SCRIPT = pathlib.Path(__file__).parent / "scripts" / "resumable_run.py"
+
+
+def run_script(*args):
+    env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_killed_run_resumes_to_the_same_weights_as_a_straight_run(tmp_path):
+    straight = run_script(tmp_path / "a", tmp_path / "straight.npz")
+    assert straight.returncode == 0, straight.stderr[-2000:]
+
+    killed = run_script(tmp_path / "b", tmp_path / "resumed.npz", "--kill-at-batch", 15)
+    assert killed.returncode == -signal.SIGKILL  # died mid-epoch 3 (6 batches an epoch)
+    metadata = json.loads((tmp_path / "b" / "training_metadata.json").read_text())
+    assert metadata["epoch"] == 2 and metadata["generator_steps"] == 12
+    resumed = run_script(tmp_path / "b", tmp_path / "resumed.npz")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+
+    a, b = np.load(tmp_path / "straight.npz"), np.load(tmp_path / "resumed.npz")
+    assert int(a["steps"]) == int(b["steps"]) == 24
+    assert len(a.files) == len(b.files) > 10
+    for key in a.files:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def _fitted(tmp_path, epochs=1, callbacks=()):
+    generator, critic = tiny_toy_pair()
+    gan = kw.WGANGP(generator=generator, critic=critic, latent_dim=2, seed=0)
+    gan.compile()
+    checkpoint = ResumableCheckpoint(tmp_path / "ckpt")
+    points = kw.data.sample("ring8", 5 * 8 * 2, seed=0)
+    gan.fit(points, batch_size=40, epochs=epochs, callbacks=[*callbacks, checkpoint], verbose=0)
+    return gan, checkpoint, points
+
+
+def test_failed_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    gan, checkpoint, points = _fitted(tmp_path)
+    before = sorted(os.listdir(tmp_path / "ckpt"))
+    assert checkpoint.latest()["epoch"] == 1
+
+    def disk_full(path, *args, **kwargs):
+        with open(path, "wb") as f:
+            f.write(b"half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gan, "save_weights", disk_full)
+    with pytest.raises(OSError, match=r"No space left on device\. The previous checkpoint \(epoch 1\) is intact"):
+        gan.fit(points, batch_size=40, epochs=2, callbacks=[checkpoint], verbose=0)
+    assert sorted(os.listdir(tmp_path / "ckpt")) == before  # no half-written file left
+    assert checkpoint.latest()["epoch"] == 1
+
+
+def test_checkpoint_from_another_architecture_is_refused(tmp_path):
+    _fitted(tmp_path)
+    generator = kw.architectures.mlp_generator(2, 2, 32, 2)
+    critic = kw.architectures.mlp_critic(2, 32, 2)
+    other = kw.WGANGP(generator=generator, critic=critic, latent_dim=2)
+    other.compile()
+    with pytest.raises(ValueError, match="Cannot resume from .*different model or is damaged"):
+        other.fit(kw.data.sample("ring8", 40), batch_size=40,
+                  callbacks=[ResumableCheckpoint(tmp_path / "ckpt")], verbose=0)
+
+
+@keras.saving.register_keras_serializable(package="keras_wgan_tests")
+class NaNAfterCalls(keras.layers.Layer):
+    """Passes scores through, then returns NaN once it has been called `calls` times."""
+
+    def __init__(self, calls, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = calls
+        self.counter = self.add_weight(shape=(), initializer="zeros", trainable=False)
+
+    def call(self, x, training=False):
+        if training:
+            self.counter.assign_add(1.0)
+        # Added, not multiplied, so gradients stay finite until the NaN appears.
+        return x + keras.ops.where(self.counter > self.calls, np.nan, 0.0)
+
+
+def test_non_finite_loss_stops_training_and_keeps_the_good_checkpoint(tmp_path):
+    generator, _ = tiny_toy_pair()
+    critic = keras.Sequential([keras.Input((2,)), keras.layers.Dense(8, activation="relu"),
+                               keras.layers.Dense(1), NaNAfterCalls(60)])
+    gan = kw.WGAN(generator=generator, critic=critic, latent_dim=2)
+    gan.compile()
+    checkpoint = ResumableCheckpoint(tmp_path / "ckpt")
+    points = kw.data.sample("ring8", 5 * 8 * 2, seed=0)
+    # 2 batches an epoch, each ~5 critic steps x 2 calls + 1 generator call: NaN in epoch 3.
+    with pytest.raises(TrainingDiverged, match=r"'d_loss' became non-finite at generator step \d+"):
+        gan.fit(points, batch_size=40, epochs=10, verbose=0,
+                callbacks=[NonFiniteGuard(), checkpoint])
+    epoch = checkpoint.latest()["epoch"]
+    assert 1 <= epoch < 10
+    # The kept checkpoint loads and is finite.
+    gan.load_weights(tmp_path / "ckpt" / checkpoint.latest()["weights"])
+    assert all(np.all(np.isfinite(v.numpy())) for v in gan.trainable_variables)
+
+
+def test_cli_resumes_a_toy_run_from_its_checkpoint_folder(tmp_path):
+    from keras_wgan import cli
+
+    common = ["train", "--model", "wgan_gp", "--data", "toy:ring8", "--steps-per-epoch", "3",
+              "--width", "8", "--checkpoint-dir", str(tmp_path / "ckpt")]
+    assert cli.main(common + ["--epochs", "2", "--out", str(tmp_path / "first")]) == 0
+    assert ResumableCheckpoint(tmp_path / "ckpt").latest()["epoch"] == 2
+    assert cli.main(common + ["--epochs", "3", "--out", str(tmp_path / "second")]) == 0
+    assert ResumableCheckpoint(tmp_path / "ckpt").latest()["generator_steps"] == 9
+    history = json.loads((tmp_path / "second" / "history.json").read_text())
+    assert len(history["d_loss"]) == 1  # only the third epoch ran
