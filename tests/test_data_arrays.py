@@ -171,3 +171,27 @@ def test_batches_feed_a_wgan_gp_fit_step():
     ds = data.image_dataset(images, 5 * 2, seed=0)
     history = gan.fit(ds, epochs=1, verbose=0)
     assert len(history.history["d_loss"]) == 1 and np.isfinite(history.history["d_loss"][0])
+
+
+@pytest.mark.parametrize(
+    "cache, nbytes, expected",
+    [
+        ("auto", 1024, True),
+        ("auto", 1 << 60, False),  # an exabyte never fits
+        ("auto", None, False),  # size unknown: do not risk it
+        (True, 1 << 60, True),
+        (False, 1, False),
+        ("/tmp/some/cache", 1, "/tmp/some/cache"),
+    ],
+)
+def test_cache_resolution(cache, nbytes, expected):
+    from keras_wgan.data.pipeline import resolve_cache
+
+    assert resolve_cache(cache, nbytes) == expected
+
+
+def test_cache_rejects_nonsense():
+    from keras_wgan.data.pipeline import resolve_cache
+
+    with pytest.raises(ValueError, match="cache must be"):
+        resolve_cache(3, 1)
