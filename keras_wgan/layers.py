@@ -7,6 +7,9 @@ from keras_wgan.backend import input_gradients, replica_slice
 from keras_wgan.seeding import SavesSeedState
 
 
+GRADIENT_SCALE = 256.0
+
+
 def safe_l2_norm(x):
     """Per-example L2 norm over all non-batch axes, with a finite gradient at zero.
 
@@ -73,10 +76,19 @@ class GradientPenalty(SavesSeedState, keras.layers.Layer):
         return fake + alpha * (real - fake)
 
     def gradient_norms(self, real, fake, critic):
-        """Per-example ``||grad_x f(x_hat)||_2`` at fresh interpolates (float32, shape (B,))."""
+        """Per-example ``||grad_x f(x_hat)||_2`` at fresh interpolates (float32, shape (B,)).
+
+        The backward pass is scaled by ``2^8`` and unscaled in float32, so that under a
+        float16 critic small input gradients do not sink into float16's subnormal range.
+        A power of two, the scaling is exact in every dtype.
+        """
         interpolates = self.interpolate(real, fake)
-        grads = input_gradients(lambda x: critic(x, training=True), interpolates)
-        return safe_l2_norm(ops.cast(grads, "float32"))
+
+        def scaled_scores(x):
+            return ops.cast(critic(x, training=True), "float32") * GRADIENT_SCALE
+
+        grads = input_gradients(scaled_scores, interpolates)
+        return safe_l2_norm(ops.cast(grads, "float32")) / GRADIENT_SCALE
 
     def call(self, real, fake, critic):
         gap = self.gradient_norms(real, fake, critic) - self.target

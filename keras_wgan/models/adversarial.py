@@ -205,6 +205,11 @@ class AdversarialModel(SavesSeedState, keras.Model):
         default_g, default_d = self.default_optimizers()
         self.generator_optimizer = _get_optimizer(generator_optimizer, default_g)
         self.discriminator_optimizer = _get_optimizer(discriminator_optimizer, default_d)
+        if self.dtype_policy.name == "mixed_float16":
+            # float16 gradients underflow without loss scaling; each player gets its own
+            # dynamic scale, since their losses differ in magnitude.
+            self.generator_optimizer = _loss_scaled(self.generator_optimizer)
+            self.discriminator_optimizer = _loss_scaled(self.discriminator_optimizer)
         if self.generator_optimizer is self.discriminator_optimizer:
             raise ValueError(
                 "The generator and the discriminator need two optimizer instances "
@@ -295,14 +300,15 @@ class AdversarialModel(SavesSeedState, keras.Model):
         return [real[i * size : (i + 1) * size] for i in range(k)], size
 
     def _discriminator_loss(self, real, fake, training):
-        real_out = self.discriminator(real, training=training)
-        fake_out = self.discriminator(fake, training=training)
+        # Losses in float32 whatever the compute dtype (mixed precision).
+        real_out = ops.cast(self.discriminator(real, training=training), "float32")
+        fake_out = ops.cast(self.discriminator(fake, training=training), "float32")
         loss = ops.mean(self.objective.discriminator_loss(real_out, fake_out))
         stats = self._diagnostics(real_out, fake_out)
         if self.gradient_penalty is not None:
             penalty = self.gradient_penalty(real, fake, critic=self.discriminator)
             stats["gradient_penalty"] = penalty
-            loss = loss + ops.cast(penalty, loss.dtype)
+            loss = loss + penalty
         stats["d_loss"] = loss
         return loss, stats
 
@@ -321,7 +327,7 @@ class AdversarialModel(SavesSeedState, keras.Model):
 
     def _generator_loss(self, batch_size, training):
         fake = self.generator(self.sample_noise(batch_size), training=training)
-        fake_out = self.discriminator(fake, training=training)
+        fake_out = ops.cast(self.discriminator(fake, training=training), "float32")
         return ops.mean(self.objective.generator_loss(fake_out))
 
     def _generator_step(self, batch_size):
@@ -392,6 +398,12 @@ def _get_optimizer(optimizer, default):
     if optimizer is None:
         return default
     return keras.optimizers.get(optimizer)
+
+
+def _loss_scaled(optimizer):
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer)
 
 
 def _attach_weight_clip(discriminator, clip_value, pattern):

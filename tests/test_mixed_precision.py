@@ -1,0 +1,61 @@
+"""Mixed precision: finite training under float16/bfloat16, own loss scale per player, exact penalty."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_wgan as kw
+from tests.conftest import tiny_image_pair
+
+
+@pytest.fixture
+def policy(request):
+    keras.mixed_precision.set_global_policy(request.param)
+    yield request.param
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"], indirect=True)
+@pytest.mark.parametrize("cls", [kw.NSGAN, kw.WGAN, kw.WGANGP], ids=lambda c: c.__name__)
+def test_models_train_with_finite_losses(policy, cls):
+    generator, critic = tiny_image_pair()
+    gan = cls(generator=generator, critic=critic, latent_dim=8)
+    gan.compile()
+    assert gan.generator.compute_dtype == policy.split("_")[1]
+    scaled = isinstance(gan.discriminator_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert scaled == (policy == "mixed_float16")
+    if scaled:  # one dynamic loss scale per player
+        assert gan.generator_optimizer is not gan.discriminator_optimizer
+        assert gan.generator_optimizer.dynamic_scale is not gan.discriminator_optimizer.dynamic_scale
+    images = np.random.default_rng(0).uniform(-1, 1, (4 * gan.critic_steps, 28, 28, 1))
+    history = gan.fit(images.astype("float32"), batch_size=2 * gan.critic_steps, epochs=2,
+                      verbose=0).history
+    for name, values in history.items():
+        assert np.all(np.isfinite(values)), name
+    assert all(v.dtype == "float32" for v in gan.trainable_variables)
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16"], indirect=True)
+@pytest.mark.parametrize(
+    "first,w",
+    [
+        (1.0, [3.0, 4.0]),
+        # Input gradients of 3e-6 and 4e-6 are float16 subnormals, which lose their digits
+        # unless the backward pass is scaled; the weights themselves (1e-3, 3e-3) are not.
+        (1e-3, [3e-6, 4e-6]),
+    ],
+)
+def test_penalty_under_float16_matches_float32_on_a_linear_critic(policy, first, w):
+    """f(x) = w2 . (W1 x) with W1 = first * I: its input gradient is W1^T w2 = w everywhere."""
+    critic = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, use_bias=False),
+                               keras.layers.Dense(1, use_bias=False)])
+    critic.layers[0].kernel.assign(first * np.eye(2, dtype="float32"))
+    critic.layers[1].kernel.assign(np.array(w, "float32").reshape(2, 1) / first)
+    assert critic.compute_dtype == "float16"
+    penalty = kw.GradientPenalty(weight=10.0, seed=0)
+    real, fake = tf.random.normal((8, 2), seed=1), tf.random.normal((8, 2), seed=2)
+    norms = penalty.gradient_norms(real, fake, critic).numpy()
+    np.testing.assert_allclose(norms, np.linalg.norm(w), rtol=2e-3)
+    expected = 10.0 * (np.linalg.norm(w) - 1.0) ** 2
+    np.testing.assert_allclose(float(penalty(real, fake, critic=critic)), expected, rtol=2e-3)
