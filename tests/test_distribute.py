@@ -23,3 +23,37 @@ def test_mirrored_step_matches_single_device(model):
     assert report["max_weight_diff"] < 1e-5  # ...identically on 1 and on 2 replicas
     for name, values in report["single"].items():
         np.testing.assert_allclose(report["mirrored"][name], values, rtol=1e-4, atol=1e-5)
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("model", ["wgan_gp", "nsgan"])
+def test_multi_worker_step_matches_single_device(model, tmp_path):
+    script = pathlib.Path(__file__).parent / "scripts" / "multiworker_step.py"
+    cluster = {"worker": [f"127.0.0.1:{_free_port()}" for _ in range(2)]}
+    base = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
+    workers = []
+    for index in range(2):
+        config = {"cluster": cluster, "task": {"type": "worker", "index": index}}
+        env = dict(base, TF_CONFIG=json.dumps(config))
+        workers.append(subprocess.Popen(
+            [sys.executable, str(script), model, str(tmp_path / f"worker{index}.npz")],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err[-2000:]
+    single = subprocess.run([sys.executable, str(script), model, str(tmp_path / "single.npz"),
+                             "--single"], env=base, capture_output=True, text=True, timeout=300)
+    assert single.returncode == 0, single.stderr[-2000:]
+    reference = np.load(tmp_path / "single.npz")
+    for index in range(2):
+        result = np.load(tmp_path / f"worker{index}.npz")
+        assert result.files == reference.files
+        for key in reference.files:
+            np.testing.assert_allclose(result[key], reference[key], rtol=1e-4, atol=1e-5, err_msg=key)

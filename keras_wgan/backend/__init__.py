@@ -10,6 +10,7 @@ import keras
 if keras.backend.backend() == "tensorflow":
     from keras_wgan.backend.tensorflow import (
         input_gradients,
+        reducible_logs,
         replica_info,
         scale_for_replicas,
         value_and_gradients,
@@ -20,7 +21,7 @@ else:  # pragma: no cover - depends on the installed backend
         f"'{keras.backend.backend()}'. Set KERAS_BACKEND=tensorflow."
     )
 
-__all__ = ["input_gradients", "replica_info", "replica_slice", "scale_for_replicas",
+__all__ = ["input_gradients", "reducible_logs", "replica_info", "replica_slice", "scale_for_replicas",
            "value_and_gradients"]
 
 

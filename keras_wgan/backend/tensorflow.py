@@ -37,3 +37,19 @@ def scale_for_replicas(loss):
     """
     _, replicas = replica_info()
     return loss if replicas == 1 else loss / tf.cast(replicas, loss.dtype)
+
+
+def reducible_logs(logs):
+    """Give each logged scalar a length-1 axis when training across several workers.
+
+    Keras (3.15) merges per-replica logs of a multi-worker strategy with
+    ``strategy.reduce(MEAN, value, axis=0)``, which rejects scalars; a ``(1,)`` value
+    reduces to the same mean.
+    """
+    strategy = tf.distribute.get_strategy()
+    multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
+        strategy.extended._in_multi_worker_mode()
+    )
+    if not multi_worker:
+        return logs
+    return {name: tf.reshape(value, (1,)) for name, value in logs.items()}

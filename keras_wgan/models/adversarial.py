@@ -7,7 +7,12 @@ import numpy as np
 from keras import ops
 
 from keras_wgan import losses
-from keras_wgan.backend import replica_slice, scale_for_replicas, value_and_gradients
+from keras_wgan.backend import (
+    reducible_logs,
+    replica_slice,
+    scale_for_replicas,
+    value_and_gradients,
+)
 from keras_wgan.constraints import WeightClip
 from keras_wgan.layers import GradientPenalty
 from keras_wgan.models import validation
@@ -347,7 +352,7 @@ class AdversarialModel(SavesSeedState, keras.Model):
         for real in slices:
             self._record(self._discriminator_step(real))
         self._record({"g_loss": self._generator_step(size)})
-        return {m.name: m.result() for m in self.metrics}
+        return reducible_logs({m.name: m.result() for m in self.metrics})
 
     def test_step(self, data):
         """The same quantities on a batch of real data, without updating any weight."""
@@ -357,7 +362,7 @@ class AdversarialModel(SavesSeedState, keras.Model):
         _, stats = self._discriminator_loss(real, fake, training=False)
         stats["g_loss"] = self._generator_loss(batch_size, training=False)
         self._record(stats)
-        return {m.name: m.result() for m in self.metrics}
+        return reducible_logs({m.name: m.result() for m in self.metrics})
 
     # --- serialization ------------------------------------------------------------------
 
