@@ -75,7 +75,7 @@ def train(gan, dataset, out_dir, epochs=10, steps_per_epoch=None, verbose="auto"
 
     Returns the ``History.history`` dict (also written to ``out_dir/history.json``).
     """
-    os.makedirs(out_dir, exist_ok=True)
+    _check_writable(out_dir)
     real_points = None
     if len(gan.sample_shape) == 1:
         real_points = next(iter(dataset.unbatch().batch(1000).take(1))).numpy()
@@ -127,6 +127,21 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
     compile_model(gan, learning_rate=lr, jit_compile=jit_compile)
     return gan, train(gan, dataset, out, epochs=epochs, steps_per_epoch=steps_per_epoch,
                       verbose=verbose, checkpoint_dir=checkpoint_dir)
+
+
+def _check_writable(folder):
+    """Fail before training, not after the first epoch, when outputs cannot be written."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        probe = os.path.join(folder, f".write-test-{os.getpid()}")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as error:
+        raise OSError(
+            f"Cannot write to the output folder {folder} ({error.strerror or error}): "
+            "choose a writable --out folder."
+        ) from None
 
 
 def _completed_epochs(checkpoint_dir):

@@ -4,6 +4,7 @@ import os
 import pathlib
 import urllib.parse
 import urllib.request
+import zipfile
 
 import keras
 
@@ -17,7 +18,19 @@ URL_SCHEMES = ("file", "http", "https")
 
 
 def _load_keras_file(path, whole_model, metadata=None):
-    model = keras.saving.load_model(path)
+    # Keras reports a damaged .keras file as "File not found"; name the real problem.
+    if os.path.isfile(path) and not zipfile.is_zipfile(path):
+        raise PresetFormatError(
+            f"{path} is not a valid .keras file (not a zip archive: truncated or corrupted); "
+            "save or download it again"
+        )
+    try:
+        model = keras.saving.load_model(path)
+    except (OSError, zipfile.BadZipFile, KeyError) as error:
+        raise PresetFormatError(
+            f"{path} is a damaged .keras file ({type(error).__name__}: {error}); "
+            "save or download it again"
+        ) from None
     if whole_model:
         if not isinstance(getattr(model, "generator", None), keras.Model):
             raise PresetFormatError(

@@ -347,6 +347,20 @@ class AdversarialModel(SavesSeedState, keras.Model):
         optimizer.apply(grads, variables)
         return loss
 
+    def fit(self, x=None, *args, callbacks=None, **kwargs):
+        """`keras.Model.fit`, plus a clear error when the data yields no batch at all.
+
+        (Keras itself only warns, and returns an empty history.)
+        """
+        counter = _BatchCounter()
+        history = super().fit(x, *args, callbacks=[*(callbacks or []), counter], **kwargs)
+        if counter.epochs and not counter.batches:
+            raise ValueError(
+                "The training data yielded no batch: the dataset is empty, or smaller than "
+                "one batch with drop_remainder=True; check the source and the batch size."
+            )
+        return history
+
     def train_step(self, data):
         slices, size = self._critic_slices(self._real_batch(data))
         for real in slices:
@@ -388,6 +402,18 @@ class AdversarialModel(SavesSeedState, keras.Model):
         for key in ("generator", "discriminator", "gradient_penalty"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+class _BatchCounter(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs = self.batches = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs += 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
 
 
 def _infer_latent_dim(generator):

@@ -1,0 +1,223 @@
+"""The bad-input table: every mistake the library can meet, its one-line error, and nothing lost.
+
+Each case prepares its files under ``tmp_path`` and returns the call that must fail. The
+shared test snapshots every file (names and bytes) just before the call and checks that
+the failure left them exactly as they were: nothing already saved is lost or half-written.
+README.md lists this table.
+"""
+
+import hashlib
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+import keras_wgan as kw
+from keras_wgan.resume import ResumableCheckpoint
+from tests.conftest import tiny_image_pair, tiny_toy_pair
+
+
+def compiled(cls=kw.NSGAN, **kwargs):
+    generator, critic = tiny_image_pair()
+    gan = cls(generator=generator, discriminator=critic, latent_dim=8, **kwargs)
+    gan.compile()
+    return gan
+
+
+def fit_images(images, cls=kw.NSGAN, batch_size=4):
+    gan = compiled(cls)
+    return lambda: gan.fit(images, batch_size=batch_size, epochs=1, verbose=0)
+
+
+def case_uint8_images(tmp_path):
+    return fit_images(np.zeros((8, 28, 28, 1), "uint8"))
+
+
+def case_wrong_image_size(tmp_path):
+    return fit_images(np.zeros((8, 32, 32, 1), "float32"))
+
+
+def case_wrong_channels(tmp_path):
+    return fit_images(np.zeros((8, 28, 28, 3), "float32"))
+
+
+def case_generator_critic_mismatch(tmp_path):
+    generator, _ = tiny_image_pair(image_shape=(28, 28, 1))
+    _, critic = tiny_image_pair(image_shape=(32, 32, 3))
+    return lambda: kw.WGANGP(generator=generator, critic=critic, latent_dim=8)
+
+
+def case_critic_with_many_outputs(tmp_path):
+    generator, _ = tiny_toy_pair()
+    critic = keras.Sequential([keras.Input((2,)), keras.layers.Dense(10)])
+    return lambda: kw.WGAN(generator=generator, critic=critic)
+
+
+def case_latent_dim_mismatch(tmp_path):
+    generator, critic = tiny_toy_pair(latent_dim=2)
+    return lambda: kw.GAN(generator=generator, discriminator=critic, latent_dim=5)
+
+
+def case_batch_norm_in_gp_critic(tmp_path):
+    generator, critic = tiny_image_pair(norm="batch")
+    return lambda: kw.WGANGP(generator=generator, critic=critic, latent_dim=8)
+
+
+def case_unknown_objective(tmp_path):
+    generator, critic = tiny_toy_pair()
+    return lambda: kw.AdversarialModel(generator=generator, discriminator=critic,
+                                       objective="wassertein")
+
+
+def case_generator_is_not_a_model(tmp_path):
+    _, critic = tiny_toy_pair()
+    return lambda: kw.GAN(generator=lambda z: z, discriminator=critic, latent_dim=2)
+
+
+def case_critic_given_twice(tmp_path):
+    generator, critic = tiny_toy_pair()
+    return lambda: kw.WGAN(generator=generator, discriminator=critic, critic=critic)
+
+
+def case_one_optimizer_for_both_players(tmp_path):
+    gan = kw.GAN(*tiny_toy_pair())
+    adam = keras.optimizers.Adam()
+    return lambda: gan.compile(adam, adam)
+
+
+def case_nan_in_data(tmp_path):
+    images = np.zeros((16, 28, 28), "float32")
+    images[3, 4, 5] = np.nan
+    return lambda: kw.data.image_dataset(images, 4)
+
+
+def case_empty_dataset(tmp_path):
+    empty = tf.data.Dataset.from_tensors(np.zeros((4, 28, 28, 1), "float32")).take(0)
+    gan = compiled()
+    return lambda: gan.fit(empty, epochs=1, verbose=0)
+
+
+def case_batch_not_divisible_by_critic_steps(tmp_path):
+    return fit_images(np.zeros((12, 28, 28, 1), "float32"), cls=kw.WGANGP, batch_size=12)
+
+
+def case_missing_image_folder(tmp_path):
+    return lambda: kw.data.image_dataset(str(tmp_path / "no_such_folder"), 4)
+
+
+def case_file_that_is_not_an_image(tmp_path):
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    for i in range(4):
+        Image.fromarray(np.zeros((64, 64, 3), "uint8")).save(folder / f"{i}.png")
+    (folder / "notes.png").write_text("not an image")
+    return lambda: kw.data.image_dataset(str(folder), 2)
+
+
+def case_corrupted_keras_file(tmp_path):
+    generator, critic = tiny_toy_pair()
+    path = tmp_path / "gan.keras"
+    kw.GAN(generator=generator, discriminator=critic).save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # a download cut in half
+    return lambda: kw.hub.load(str(path))
+
+
+def case_checkpoint_from_another_architecture(tmp_path):
+    def make(width):
+        gan = kw.WGANGP(generator=kw.architectures.mlp_generator(2, 2, width, 2),
+                        critic=kw.architectures.mlp_critic(2, width, 2), latent_dim=2)
+        gan.compile()
+        return gan
+
+    points = kw.data.sample("ring8", 40, seed=0)
+    make(8).fit(points, batch_size=40, verbose=0,
+                callbacks=[ResumableCheckpoint(tmp_path / "ckpt")])
+    other = make(16)
+    return lambda: other.fit(points, batch_size=40, verbose=0,
+                             callbacks=[ResumableCheckpoint(tmp_path / "ckpt")])
+
+
+def case_unknown_handle(tmp_path):
+    return lambda: kw.hub.load("wgan_gp/mnsit")
+
+
+def case_unwritable_output_folder(tmp_path):
+    from keras_wgan import training
+
+    (tmp_path / "a_file").write_text("a file, not a folder")
+    gan = kw.NSGAN(*tiny_toy_pair())
+    gan.compile()
+    data = kw.data.toy_dataset("ring8", 8, seed=0)
+    return lambda: training.train(gan, data, str(tmp_path / "a_file" / "run"), epochs=1,
+                                  steps_per_epoch=1, verbose=0)
+
+
+def case_disk_full_on_checkpoint_write(tmp_path):
+    gan = kw.WGANGP(*tiny_toy_pair())
+    gan.compile()
+    checkpoint = ResumableCheckpoint(tmp_path / "ckpt")
+    points = kw.data.sample("ring8", 40, seed=0)
+    gan.fit(points, batch_size=40, epochs=1, verbose=0, callbacks=[checkpoint])
+
+    def disk_full(path, *args, **kwargs):
+        with open(path, "wb") as f:
+            f.write(b"half a file")
+        raise OSError(28, "No space left on device")
+
+    gan.save_weights = disk_full
+    return lambda: gan.fit(points, batch_size=40, epochs=2, verbose=0, callbacks=[checkpoint])
+
+
+# (case, exception type, message pattern). The messages name the problem and the fix.
+TABLE = [
+    (case_uint8_images, TypeError, r"floating point scaled to \[-1, 1\], got uint8: use .*image_dataset"),
+    (case_wrong_image_size, ValueError, r"Real samples have shape \(32, 32, 1\) but the generator makes samples of shape \(28, 28, 1\): resize"),
+    (case_wrong_channels, ValueError, r"Real samples have shape \(28, 28, 3\) .*channels="),
+    (case_generator_critic_mismatch, ValueError, r"generator makes samples of shape \(28, 28, 1\) but the discriminator expects \(32, 32, 3\): build both"),
+    (case_critic_with_many_outputs, ValueError, r"one score per example, shape \(batch, 1\), but outputs \(batch, 10\): end it with Dense\(1\)"),
+    (case_latent_dim_mismatch, ValueError, r"latent_dim=5 does not match the generator's input shape \(batch, 2\): pass latent_dim=2"),
+    (case_batch_norm_in_gp_critic, ValueError, r"BatchNormalization layer .* use LayerNormalization or no normalization"),
+    (case_unknown_objective, ValueError, r"Unknown objective 'wassertein'; use one of .*register_objective"),
+    (case_generator_is_not_a_model, TypeError, r"generator must be a keras.Model .*got function"),
+    (case_critic_given_twice, ValueError, r"Pass the critic as discriminator= or critic=, not both"),
+    (case_one_optimizer_for_both_players, ValueError, r"two optimizer instances .*pass two separate objects"),
+    (case_nan_in_data, ValueError, r"NaN or Inf .*check_finite=False"),
+    (case_empty_dataset, ValueError, r"yielded no batch: the dataset is empty, or smaller than one batch"),
+    (case_batch_not_divisible_by_critic_steps, ValueError, r"12 real examples cannot be split into critic_steps=5 equal parts: batch the data with a multiple of 5"),
+    (case_missing_image_folder, FileNotFoundError, r"no_such_folder"),
+    (case_file_that_is_not_an_image, ValueError, r"notes\.png"),
+    (case_corrupted_keras_file, kw.hub.PresetFormatError, r"gan\.keras is not a valid \.keras file .*save or download it again"),
+    (case_checkpoint_from_another_architecture, ValueError, r"Cannot resume from .*different model or is damaged; use a new checkpoint folder"),
+    (case_unknown_handle, kw.hub.UnknownPresetError, r"unknown preset 'wgan_gp/mnsit'"),
+    (case_unwritable_output_folder, OSError, r"Cannot write to the output folder .*choose a writable --out folder"),
+    (case_disk_full_on_checkpoint_write, OSError, r"No space left on device\. The previous checkpoint \(epoch 1\) is intact"),
+]
+
+
+def snapshot(folder):
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("case,error,pattern", TABLE, ids=[c.__name__[5:] for c, _, _ in TABLE])
+def test_bad_input(case, error, pattern, tmp_path):
+    call = case(tmp_path)
+    before = snapshot(tmp_path)
+    with pytest.raises(error, match=pattern) as raised:
+        call()
+    message = str(raised.value)
+    assert "\n" not in message.strip(), message  # one line
+    assert snapshot(tmp_path) == before  # nothing saved was lost or half-written
+
+
+def test_labelled_batches_are_accepted_not_refused():
+    gan = kw.NSGAN(*tiny_toy_pair())
+    gan.compile()
+    points = kw.data.sample("ring8", 64, seed=0)
+    history = gan.fit(points, np.zeros(64), batch_size=32, epochs=1, verbose=0).history
+    assert np.isfinite(history["d_loss"][0])
