@@ -22,16 +22,9 @@ def run(model="wgan_gp", images=None, out="runs/celeba", epochs=10, steps_per_ep
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="wgan_gp", choices=["gan", "nsgan", "wgan", "wgan_gp"])
+    training.add_run_arguments(parser, out="runs/celeba", epochs=10)
     parser.add_argument("--images", default=None,
                         help="folder of face images (img_align_celeba); default tfds:celeb_a")
-    parser.add_argument("--out", default="runs/celeba")
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--steps-per-epoch", type=int, default=None)
-    parser.add_argument("--batch-size", type=int, default=64, help="per critic step")
-    parser.add_argument("--width", type=int, default=64)
-    parser.add_argument("--latent-dim", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     _, history = run(**vars(args))
     return history

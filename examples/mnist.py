@@ -23,16 +23,9 @@ def run(model="wgan_gp", data="tfds:mnist", out="runs/mnist", epochs=20, steps_p
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="wgan_gp", choices=["gan", "nsgan", "wgan", "wgan_gp"])
+    training.add_run_arguments(parser, out="runs/mnist", epochs=20)
     parser.add_argument("--data", default="tfds:mnist",
                         help="tfds:mnist (default), a folder of MNIST IDX files, or of images")
-    parser.add_argument("--out", default="runs/mnist")
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--steps-per-epoch", type=int, default=None)
-    parser.add_argument("--batch-size", type=int, default=64, help="per critic step")
-    parser.add_argument("--width", type=int, default=64)
-    parser.add_argument("--latent-dim", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     _, history = run(**vars(args))
     return history

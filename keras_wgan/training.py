@@ -151,6 +151,20 @@ def _completed_epochs(checkpoint_dir):
     return metadata["epoch"] if metadata else 0
 
 
+def add_run_arguments(parser, out, epochs):
+    """The flags the example scripts share (model, output, budget, sizes, seed)."""
+    parser.add_argument("--model", default="wgan_gp", choices=["gan", "nsgan", "wgan", "wgan_gp"])
+    parser.add_argument("--out", default=out, help=f"output folder ({out})")
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--steps-per-epoch", type=int, default=None,
+                        help="generator steps per epoch (default: one pass over the data)")
+    parser.add_argument("--batch-size", type=int, default=64, help="real images per critic step")
+    parser.add_argument("--width", type=int, default=64, help="DCGAN base width")
+    parser.add_argument("--latent-dim", type=int, default=128)
+    parser.add_argument("--seed", type=int, default=0)
+    return parser
+
+
 def toy_source(source):
     """``"toy:ring8"`` -> ``"ring8"``; anything else -> None."""
     if isinstance(source, str) and source.startswith("toy:"):

@@ -12,21 +12,10 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from step_setup import global_batch, make, single_device_order  # noqa: E402
 
 import keras_wgan as kw  # noqa: E402
-
-PER_REPLICA = 4
-REPLICAS = 2
-
-
-def make(cls):
-    keras.utils.set_random_seed(0)
-    gan = cls(generator=kw.architectures.mlp_generator(2, 2, 8, 2),
-              critic=kw.architectures.mlp_critic(2, 8, 2), latent_dim=2, seed=1)
-    gan.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1), jit_compile=False)
-    return gan
 
 
 def main(name):
@@ -36,14 +25,9 @@ def main(name):
         mirrored = make(cls)
     for a, b in zip(single.weights, mirrored.weights):
         b.assign(a.numpy())
-    k, b = single.critic_steps, PER_REPLICA
-    batch = np.random.default_rng(0).normal(size=(REPLICAS * b * k, 2)).astype("float32")
-    # tf.distribute gives replica r the rows [r*b*k, (r+1)*b*k); each replica splits its
-    # part into k critic slices. One device sees critic slice i as the replicas' slices i.
-    same_order = np.concatenate([
-        batch[r * b * k + i * b : r * b * k + (i + 1) * b]
-        for i in range(k) for r in range(REPLICAS)
-    ])
+    # tf.distribute gives replica r the rows [r*b*k, (r+1)*b*k) of the global batch.
+    batch = global_batch(single.critic_steps)
+    same_order = single_device_order(batch, single.critic_steps)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     h_single = single.fit(tf.data.Dataset.from_tensors(same_order), verbose=0).history

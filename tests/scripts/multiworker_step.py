@@ -8,32 +8,20 @@ Worker w reads rows [w*B*k, (w+1)*B*k) of one global batch (distribute_datasets_
 
 import sys
 
-import keras
 import numpy as np
 import tensorflow as tf
+from step_setup import PER_REPLICA, global_batch, make, single_device_order
 
 import keras_wgan as kw
-
-PER_REPLICA, REPLICAS = 4, 2
-
-
-def make(cls):
-    keras.utils.set_random_seed(0)
-    gan = cls(generator=kw.architectures.mlp_generator(2, 2, 8, 2),
-              critic=kw.architectures.mlp_critic(2, 8, 2), latent_dim=2, seed=1)
-    gan.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1), jit_compile=False)
-    return gan
 
 
 def main(name, out, single):
     cls = kw.models.get_model_class(name)
     k, b = cls.default_critic_steps, PER_REPLICA
-    batch = np.random.default_rng(0).normal(size=(REPLICAS * b * k, 2)).astype("float32")
+    batch = global_batch(k)
     if single:
         gan = make(cls)
-        data = np.concatenate([batch[r * b * k + i * b : r * b * k + (i + 1) * b]
-                               for i in range(k) for r in range(REPLICAS)])
-        dataset = tf.data.Dataset.from_tensors(data)
+        dataset = tf.data.Dataset.from_tensors(single_device_order(batch, k))
     else:
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
         with strategy.scope():
