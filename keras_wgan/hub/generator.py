@@ -1,7 +1,8 @@
 """`PretrainedGenerator`: what `hub.load` returns, a generator that knows its latent size."""
 
 import keras
-import numpy as np
+
+from keras_wgan import sampling
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
@@ -38,20 +39,14 @@ class PretrainedGenerator(keras.Model):
     def sample_latent(self, n, seed=None):
         """`(n, latent_dim)` float32 standard normal noise; the same int `seed`, the same noise.
 
-        Drawn with NumPy exactly as `AdversarialModel.generate` draws it, so a loaded preset
-        and the GAN it was saved from give the same samples for the same seed.
+        Drawn exactly as `AdversarialModel.generate` draws it (`keras_wgan.sampling`), so a
+        loaded preset and the GAN it was saved from give the same samples for the same seed.
         """
-        rng = np.random.default_rng(seed)
-        return rng.standard_normal((int(n), self.latent_dim)).astype("float32")
+        return sampling.latent_noise(n, self.latent_dim, seed)
 
     def generate(self, n, seed=None, batch_size=256):
         """`n` samples as a NumPy array (inference mode); the same int `seed`, the same samples."""
-        latent = self.sample_latent(n, seed=seed)
-        chunks = [
-            keras.ops.convert_to_numpy(self.generator(latent[i:i + batch_size], training=False))
-            for i in range(0, int(n), batch_size)
-        ]
-        return np.concatenate(chunks, axis=0) if chunks else latent[:0]
+        return sampling.generate(self.generator, self.latent_dim, n, seed, batch_size)
 
     def get_config(self):
         config = super().get_config()

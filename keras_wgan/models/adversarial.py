@@ -3,10 +3,9 @@
 import re
 
 import keras
-import numpy as np
 from keras import ops
 
-from keras_wgan import losses
+from keras_wgan import losses, sampling
 from keras_wgan.backend import (
     reducible_logs,
     replica_slice,
@@ -164,13 +163,7 @@ class AdversarialModel(SavesSeedState, keras.Model):
                 the same weights); None draws fresh noise.
             batch_size: samples per forward pass.
         """
-        noise = np.random.default_rng(seed).standard_normal((int(n), self.latent_dim))
-        noise = noise.astype("float32")
-        chunks = [
-            ops.convert_to_numpy(self.generator(noise[i : i + batch_size], training=False))
-            for i in range(0, int(n), batch_size)
-        ]
-        return np.concatenate(chunks, axis=0) if chunks else noise[:0]
+        return sampling.generate(self.generator, self.latent_dim, n, seed, batch_size)
 
     # --- compile ------------------------------------------------------------------------
 
