@@ -85,9 +85,12 @@ class PairTrainer(keras.Model):
         return self.discriminator(x, training=training)
 
     def _loss_and_stats(self, real, fake):
-        real_out, fake_out = self.discriminator(real, training=True), self.discriminator(fake, training=True)
+        real_out = self.discriminator(real, training=True)
+        fake_out = self.discriminator(fake, training=True)
         loss = ops.mean(self.objective.discriminator_loss(real_out, fake_out))
-        penalty = self.penalty(real, fake, critic=self.discriminator) if self.penalty else ops.zeros(())
+        penalty = ops.zeros(())
+        if self.penalty is not None:
+            penalty = self.penalty(real, fake, critic=self.discriminator)
         return loss + penalty, {"loss": loss, "penalty": penalty,
                                 "gap": ops.mean(real_out) - ops.mean(fake_out)}
 
