@@ -1,7 +1,5 @@
 """`AdversarialModel`: the one `train_step` behind GAN, NSGAN, WGAN and WGAN-GP."""
 
-import re
-
 import keras
 from keras import ops
 
@@ -12,29 +10,9 @@ from keras_wgan.backend import (
     scale_for_replicas,
     value_and_gradients,
 )
-from keras_wgan.constraints import WeightClip
 from keras_wgan.layers import GradientPenalty
-from keras_wgan.models import validation
+from keras_wgan.models import setup, validation
 from keras_wgan.seeding import SavesSeedState
-
-
-def resolve_jit_compile(jit_compile):
-    """``"auto"`` means XLA on accelerators and graph mode on CPU.
-
-    On CPU, XLA ran the 28x28 DCGAN WGAN-GP step slower than graph mode
-    (see ``bench/train_step.py``), so it is only turned on where it pays.
-    """
-    if jit_compile != "auto":
-        return bool(jit_compile)
-    return any(
-        device.device_type in ("GPU", "TPU") for device in _physical_devices()
-    )
-
-
-def _physical_devices():
-    import tensorflow as tf
-
-    return tf.config.list_physical_devices()
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
@@ -100,7 +78,7 @@ class AdversarialModel(SavesSeedState, keras.Model):
         if generator is None or discriminator is None:
             raise ValueError(f"{type(self).__name__} needs generator= and discriminator=.")
         if latent_dim is None:
-            latent_dim = _infer_latent_dim(generator)
+            latent_dim = setup.infer_latent_dim(generator)
         self.latent_dim = int(latent_dim)
         self.objective = losses.get_objective(objective or self.default_objective)
         self.critic_steps = int(critic_steps or self.default_critic_steps)
@@ -124,7 +102,7 @@ class AdversarialModel(SavesSeedState, keras.Model):
         self.clip_value = self.default_clip_value if clip_value == "default" else clip_value
         self.clip_pattern = clip_pattern
         if self.clip_value is not None:
-            _attach_weight_clip(discriminator, self.clip_value, clip_pattern)
+            setup.attach_weight_clip(discriminator, self.clip_value, clip_pattern)
 
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
@@ -201,13 +179,13 @@ class AdversarialModel(SavesSeedState, keras.Model):
                 )
             discriminator_optimizer = critic_optimizer
         default_g, default_d = self.default_optimizers()
-        self.generator_optimizer = _get_optimizer(generator_optimizer, default_g)
-        self.discriminator_optimizer = _get_optimizer(discriminator_optimizer, default_d)
+        self.generator_optimizer = setup.get_optimizer(generator_optimizer, default_g)
+        self.discriminator_optimizer = setup.get_optimizer(discriminator_optimizer, default_d)
         if self.dtype_policy.name == "mixed_float16":
             # float16 gradients underflow without loss scaling; each player gets its own
             # dynamic scale, since their losses differ in magnitude.
-            self.generator_optimizer = _loss_scaled(self.generator_optimizer)
-            self.discriminator_optimizer = _loss_scaled(self.discriminator_optimizer)
+            self.generator_optimizer = setup.loss_scaled(self.generator_optimizer)
+            self.discriminator_optimizer = setup.loss_scaled(self.discriminator_optimizer)
         if self.generator_optimizer is self.discriminator_optimizer:
             raise ValueError(
                 "The generator and the discriminator need two optimizer instances "
@@ -216,7 +194,7 @@ class AdversarialModel(SavesSeedState, keras.Model):
         self._jit_compile_setting = jit_compile
         super().compile(
             optimizer=None,
-            jit_compile=resolve_jit_compile(jit_compile) and not run_eagerly,
+            jit_compile=setup.resolve_jit_compile(jit_compile) and not run_eagerly,
             run_eagerly=run_eagerly,
             steps_per_execution=steps_per_execution,
         )
@@ -343,9 +321,13 @@ class AdversarialModel(SavesSeedState, keras.Model):
     def fit(self, x=None, *args, callbacks=None, **kwargs):
         """`keras.Model.fit`, plus a clear error when the data yields no batch at all.
 
-        (Keras itself only warns, and returns an empty history.)
+        (Keras itself only warns, and returns an empty history.) A `tf.data` input is not
+        reshuffled by Keras (it never is), so its ``shuffle`` warning is not raised.
         """
-        counter = _BatchCounter()
+        if hasattr(x, "element_spec"):
+            # A tf.data pipeline shuffles itself; Keras's default shuffle=True only warns.
+            kwargs.setdefault("shuffle", False)
+        counter = setup.BatchCounter()
         history = super().fit(x, *args, callbacks=[*(callbacks or []), counter], **kwargs)
         if counter.epochs and not counter.batches:
             raise ValueError(
@@ -395,51 +377,3 @@ class AdversarialModel(SavesSeedState, keras.Model):
         for key in ("generator", "discriminator", "gradient_penalty"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
-
-
-class _BatchCounter(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.epochs = self.batches = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epochs += 1
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.batches += 1
-
-
-def _infer_latent_dim(generator):
-    shape = validation._declared_input_shape(generator)
-    if shape is None or shape[-1] is None:
-        raise ValueError(
-            "latent_dim is needed: the generator does not declare its input shape."
-        )
-    return shape[-1]
-
-
-def _get_optimizer(optimizer, default):
-    if optimizer is None:
-        return default
-    return keras.optimizers.get(optimizer)
-
-
-def _loss_scaled(optimizer):
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        return optimizer
-    return keras.optimizers.LossScaleOptimizer(optimizer)
-
-
-def _attach_weight_clip(discriminator, clip_value, pattern):
-    """Give every matching critic variable a `WeightClip` the optimizer applies after updates."""
-    matcher = re.compile(pattern) if pattern else None
-    clipped = 0
-    for variable in discriminator.trainable_variables:
-        if matcher is None or matcher.search(variable.path):
-            variable.constraint = WeightClip(clip_value)
-            clipped += 1
-    if clipped == 0:
-        raise ValueError(
-            f"clip_pattern={pattern!r} matches none of the critic's variables "
-            f"({[v.path for v in discriminator.trainable_variables][:4]}...): fix the pattern."
-        )
