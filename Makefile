@@ -8,7 +8,7 @@ export KERAS_BACKEND ?= tensorflow
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: venv demo test test-slow bench clean
+.PHONY: venv demo test test-slow bench bench-input bench-quality bench-soak presets clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,18 @@ test-slow: venv
 
 bench: venv
 	$(PY) bench/train_step.py
+
+bench-input: venv
+	$(PY) bench/input_pipeline.py
+
+bench-quality: venv
+	$(PY) bench/quality.py
+
+bench-soak: venv
+	$(PY) bench/soak.py
+
+presets: venv
+	$(PY) -m keras_wgan.presets.build
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
