@@ -79,15 +79,17 @@ def mnist_row(name, steps, images, reference, classifier, n_samples):
             "wall_s": round(time.perf_counter() - start, 1)}
 
 
-def _cell(value):
+def _cell(value, column=""):
     if value is None:
         return "-"
+    if column.endswith("_s"):
+        return f"{value:.0f}"
     return f"{value:.3f}" if isinstance(value, float) and abs(value) < 100 else str(value)
 
 
 def markdown(rows):
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(_cell(row.get(c)) for c in COLUMNS) + " |" for row in rows]
+    lines += ["| " + " | ".join(_cell(row.get(c), c) for c in COLUMNS) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -123,7 +125,7 @@ def main(argv=None):
 
     def add(row):
         rows.append(row)
-        print(" ".join(f"{k}={_cell(v)}" for k, v in row.items()), flush=True)
+        print(" ".join(f"{k}={_cell(v, k)}" for k, v in row.items()), flush=True)
 
     for dataset in (d for d in datasets if d in TOY_DATASETS):
         for name in names:

@@ -4,8 +4,8 @@ Two checkpoints, each trained here from scratch by the recipe below (seeded), ev
 *stored* weights (float16, reloaded), and written with `keras_wgan.hub.save_preset` to
 ``keras_wgan/presets/wgan_gp/<name>/``:
 
-- ``wgan_gp/grid25``: the 2-D WGAN-GP toy generator (`TOY_RECIPE`), about 5 minutes on 2 CPU
-  cores. Metrics: modes covered, high-quality rate, exact W1 against its noise floor.
+- ``wgan_gp/grid25``: the 2-D WGAN-GP toy generator (`TOY_RECIPE`), about 5-7 minutes on 2
+  CPU cores. Metrics: modes covered, high-quality rate, exact W1 against its noise floor.
 - ``wgan_gp/mnist``: a small DCGAN WGAN-GP generator (`MNIST_RECIPE`) trained on the 10,000
   images of MNIST's *test* split (the only MNIST files in ``/work/shared/data/mnist``), about
   10 minutes on 2 CPU cores. Metrics: classifier-FID against those images, digit coverage.
@@ -25,23 +25,28 @@ import keras
 import numpy as np
 
 #: The tuned toy recipe: the WGAN-GP paper's toy setup (Gulrajani et al. 2017, gan_toy.py:
-#: ReLU MLPs of depth 3, 2-D noise, batch 256, 5 critic steps, lambda 10, Adam betas
-#: (0.5, 0.9)) with two changes for a 10-minute CPU budget: width 256 instead of 512 (4x
-#: cheaper per step on 2 cores) and a 10x learning rate decayed linearly to ~0 over the run
-#: instead of a constant 1e-4 for 100k steps. See `train_toy` and the bench for the numbers.
+#: ReLU MLPs of depth 3, 2-D noise, batch 256, 5 critic steps, lambda 10, Adam(1e-4, 0.5,
+#: 0.9)) with two changes for a 10-minute, 2-core CPU budget: width 128 instead of 512
+#: (512 costs ~0.42 s per generator step there, 256 ~0.1 s, 128 ~0.05-0.1 s) and a critic
+#: learning rate 10x the generator's (two time-scale updates, Heusel et al. 2017), which
+#: in a sweep was the one change that moved W1 towards the floor within a few thousand
+#: steps (the paper's rates, 1e-3 with linear decay, and 16-D noise all stalled at W1 ~4-6x
+#: the floor with ~2% high-quality samples after 3,000-6,000 steps). It does NOT reach the
+#: issue's targets (>= 90% HQ, W1 <= 2x floor): see the preset's metadata for what it does.
 TOY_RECIPE = {
     "dataset": "grid25",
-    "width": 256,
+    "width": 128,
     "depth": 3,
     "latent_dim": 2,
     "batch_size": 256,  # real examples per critic step
     "critic_steps": 5,
     "gradient_penalty": 10.0,
-    "learning_rate": 1e-3,
-    "end_learning_rate": 1e-6,  # linear (PolynomialDecay power 1) to this over the run
+    "learning_rate": 1e-4,  # generator
+    "end_learning_rate": 1e-4,  # constant (a PolynomialDecay when different)
+    "critic_lr_multiplier": 10.0,  # critic: Adam(1e-3, 0.5, 0.9)
     "beta_1": 0.5,
     "beta_2": 0.9,
-    "steps": 3000,  # generator steps
+    "steps": 4000,  # generator steps (20,000 critic steps)
     "seed": 0,
 }
 
@@ -70,17 +75,20 @@ TOY_EVAL = {"n_samples": 2000, "sample_seed": 2024, "w1_samples": 1000, "w1_repe
 MNIST_EVAL = {"n_samples": 5000, "sample_seed": 2024}
 
 
-def _optimizer(recipe, updates):
-    lr = recipe["learning_rate"]
-    if recipe["end_learning_rate"] != lr:
-        lr = keras.optimizers.schedules.PolynomialDecay(lr, updates, recipe["end_learning_rate"])
+def _optimizer(recipe, updates, scale=1.0):
+    lr, end = recipe["learning_rate"] * scale, recipe["end_learning_rate"] * scale
+    if end != lr:
+        lr = keras.optimizers.schedules.PolynomialDecay(lr, updates, end)
     return keras.optimizers.Adam(lr, beta_1=recipe["beta_1"], beta_2=recipe["beta_2"])
 
 
 def compile_wgan_gp(gan, recipe):
-    """Adam for both players; a decaying rate spans each optimizer's own number of updates."""
+    """Adam for both players (the critic's rates times ``critic_lr_multiplier``); a decaying
+    rate spans each optimizer's own number of updates."""
     steps = recipe["steps"]
-    gan.compile(_optimizer(recipe, steps), _optimizer(recipe, steps * gan.critic_steps))
+    gan.compile(_optimizer(recipe, steps),
+                _optimizer(recipe, steps * gan.critic_steps,
+                           recipe.get("critic_lr_multiplier", 1.0)))
     return gan
 
 
