@@ -1,0 +1,92 @@
+"""The presets shipped in keras_wgan/presets/: they load offline, sample, and keep their word."""
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+import keras_wgan as kw
+from keras_wgan.presets import PRESETS_DIR
+
+BUNDLED = ("wgan_gp/grid25", "wgan_gp/mnist")
+FILES = ("config.json", "model.weights.h5", "metadata.json")
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_WGAN_OFFLINE", "1")
+    monkeypatch.setenv("KERAS_WGAN_CACHE", str(tmp_path / "cache"))
+
+
+def _metadata(name):
+    with open(PRESETS_DIR / name / "metadata.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_preset_is_listed_with_its_files(name):
+    assert name in kw.hub.list_presets()
+    for file in FILES:
+        assert (PRESETS_DIR / name / file).is_file(), f"{name} lacks {file}"
+
+
+def test_bundled_presets_stay_under_5_mb():
+    total = sum(p.stat().st_size for p in pathlib.Path(PRESETS_DIR).rglob("*") if p.is_file())
+    assert total < 5 * 2**20, f"bundled presets take {total / 2**20:.2f} MiB"
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_metadata_is_complete(name):
+    meta = _metadata(name)
+    for key in ("description", "family", "dataset", "training_steps", "metrics",
+                "hyperparameters", "latent_dim", "output_shape", "files", "weights_dtype"):
+        assert meta.get(key) not in (None, "", {}), f"{name}: metadata lacks {key}"
+    assert meta["family"] == "wgan_gp"
+    assert meta["training_steps"] == meta["hyperparameters"]["steps"] > 0
+    if meta["weights_dtype"] == "float16":
+        assert meta["float16_max_abs_error"] <= meta["float16_tolerance"]
+
+
+def test_toy_metadata_records_its_metrics():
+    meta = _metadata("wgan_gp/grid25")
+    metrics = meta["metrics"]
+    assert meta["dataset"]["name"] == "grid25" and meta["dataset"]["std"] == pytest.approx(0.05)
+    assert metrics["n_modes"] == 25
+    assert 0 <= metrics["modes_covered"] <= 25 and 0.0 <= metrics["hq_rate"] <= 1.0
+    assert metrics["w1"] > 0 and metrics["w1_noise_floor"] > 0
+    assert metrics["w1_ratio"] == pytest.approx(metrics["w1"] / metrics["w1_noise_floor"], rel=1e-2)
+
+
+def test_mnist_metadata_says_what_it_was_trained_on():
+    meta = _metadata("wgan_gp/mnist")
+    assert meta["dataset"]["n_images"] == 10_000
+    assert "test split" in meta["dataset"]["name"]
+    assert meta["metrics"]["classifier_fid"] >= 0
+    assert 0 <= meta["metrics"]["digits_covered"] <= 10
+
+
+def test_toy_preset_covers_the_grid_with_the_bundled_weights():
+    generator = kw.hub.load("wgan_gp/grid25")
+    meta = generator.metadata
+    samples = generator.generate(meta["evaluation"]["n_samples"],
+                                 seed=meta["evaluation"]["sample_seed"])
+    assert samples.shape == (meta["evaluation"]["n_samples"], 2)
+    stats = kw.evaluation.toy_mode_stats(samples, "grid25")
+    # The shipped checkpoint covers 18 of 25 modes (the issue asks for >= 20; not reached in
+    # the 10-minute CPU budget, see keras_wgan/presets/build.py). 15 guards against a
+    # regressed rebuild without pretending to more than was measured.
+    assert stats["modes_covered"] >= 15
+    # The same noise through the same stored weights reproduces the recorded metrics.
+    assert stats["modes_covered"] == meta["metrics"]["modes_covered"]
+    assert stats["hq_rate"] == pytest.approx(meta["metrics"]["hq_rate"], abs=2e-3)
+
+
+def test_mnist_preset_generates_images_in_range():
+    generator = kw.hub.load("wgan_gp/mnist")
+    assert generator.latent_dim == _metadata("wgan_gp/mnist")["latent_dim"]
+    images = generator.generate(8, seed=0)
+    assert images.shape == (8, 28, 28, 1)
+    assert np.all(np.isfinite(images)) and images.min() >= -1.0 and images.max() <= 1.0
+    assert images.std() > 0.1  # not a constant image
+    np.testing.assert_allclose(images, generator.generate(8, seed=0))
