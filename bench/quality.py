@@ -1,7 +1,9 @@
 """The quality table: GAN, NSGAN, WGAN and WGAN-GP with their papers' defaults, same budgets.
 
     KERAS_BACKEND=tensorflow python bench/quality.py --markdown out/quality.md --json out/quality.json
-    python bench/quality.py --quick            # smoke run, about 2 minutes
+    python bench/quality.py --quick            # smoke run, a few minutes
+
+The default run took 1,192 s (about 20 minutes) on a shared 2-core CPU.
 
 Each variant trains from the same seed on grid25 and ring8 (MLP critic and generator of depth
 3, width 256 by default, 2-D noise, 256 real points per critic step) and on MNIST (28x28
@@ -11,7 +13,8 @@ model keeps its paper's optimizers, critic steps, clip value or penalty (`compil
 arguments); the budget is the same number of *generator* steps for all four, so the WGANs
 make 5x more critic updates, as in their papers. One extra row trains the tuned toy recipe
 (`keras_wgan.presets.build.TOY_RECIPE`) on grid25, the configuration whose targets are
-25/25 modes, >= 90% high-quality samples, W1 <= 2x the noise floor in under 10 minutes.
+25/25 modes, >= 90% high-quality samples, W1 <= 2x the noise floor in under 10 minutes
+(not reached: 18/25, 11%, 2.6x in about 3 minutes of training when last measured).
 
 Metrics: toy: modes covered and high-quality rate (`evaluation.toy_mode_stats` on 2,000
 samples) and exact W1 to real samples with its noise floor (1,000 points, 3 repeats); MNIST:
