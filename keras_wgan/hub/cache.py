@@ -195,6 +195,7 @@ def fetch(source, *, sha256=None, handle=None, cache_dir=None):
         for stale in tmp.glob(f"{key}.*"):  # left by a killed process; we hold the key's lock
             shutil.rmtree(stale, ignore_errors=True)
         staging = pathlib.Path(tempfile.mkdtemp(prefix=f"{key}.", dir=tmp))
+        staging.chmod(0o755)  # mkdtemp makes it private; the result is shared
         try:
             staged = _stage(handle, source, expected, staging, root, label)
             if entry.exists():

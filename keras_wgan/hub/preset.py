@@ -125,6 +125,7 @@ def save_preset(model, directory, *, metadata=None, weights_dtype="float32",
     })
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the result is shared
     try:
         config = keras.saving.serialize_keras_object(obj)
         (staging / CONFIG_FILE).write_text(json.dumps(config, indent=2), encoding="utf-8")
