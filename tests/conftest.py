@@ -35,3 +35,14 @@ def mnist_dir():
     if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
         pytest.skip(f"real MNIST IDX files not found at {MNIST_DIR}")
     return MNIST_DIR
+
+
+def load_example(name):
+    """Import ``examples/<name>.py`` (the examples folder is not a package)."""
+    import importlib.util
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,9 +1,7 @@
 """The command line and the example scripts, run for a few steps on tiny local data."""
 
 import gzip
-import importlib.util
 import json
-import pathlib
 import struct
 import subprocess
 import sys
@@ -13,15 +11,9 @@ import pytest
 from PIL import Image
 
 from keras_wgan import cli
+from tests.conftest import load_example
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def write_idx_images(folder, n=40):

@@ -1,20 +1,10 @@
 """The WGAN-GP critic's Wasserstein estimate falls with the samples' exact W1 over a run."""
 
-import importlib.util
 import json
 import math
-import pathlib
 
 import pytest
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import load_example
 
 
 def test_correlations_on_known_sequences():

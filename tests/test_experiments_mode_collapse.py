@@ -1,19 +1,10 @@
 """Mode collapse experiment: the scoring on constructed samples, and a tiny run end to end."""
 
-import importlib.util
 import json
-import pathlib
 
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import load_example
 
 
 def test_score_real_and_collapsed_samples():

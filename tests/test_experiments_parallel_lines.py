@@ -1,22 +1,13 @@
 """Parallel lines (WGAN paper, Example 1): JS estimate at log 2 off theta = 0, W estimate at |theta|."""
 
-import importlib.util
 import json
 import math
-import pathlib
 
 import numpy as np
 import pytest
+from tests.conftest import load_example
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 LOG2 = math.log(2.0)
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_closed_forms():

@@ -1,19 +1,10 @@
 """Vanishing gradients: the minimax generator gradient dies against a trained D, the critic's does not."""
 
-import importlib.util
 import json
-import pathlib
 
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import load_example
 
 
 def test_line_generator_is_the_papers_g_theta():

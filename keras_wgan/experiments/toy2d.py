@@ -11,7 +11,7 @@ import os
 import keras
 import numpy as np
 
-from keras_wgan import architectures, data, plotting
+from keras_wgan import architectures, data, evaluation, plotting
 from keras_wgan.models import get_model_class
 
 TITLES = {"gan": "GAN (minimax)", "nsgan": "GAN (-log D)", "wgan": "WGAN (clip)", "wgan_gp": "WGAN-GP"}
@@ -69,8 +69,8 @@ def compare(models=("gan", "nsgan", "wgan", "wgan_gp"), dataset="ring8", steps=1
     """Train each model on ``dataset`` and draw one figure: a row per model, a column per snapshot.
 
     Writes ``toy_<dataset>.png`` (samples over the critic's contours) and
-    ``toy_<dataset>.json`` (per model: final metrics and mean distance of samples to the
-    nearest mode, when the distribution is a mixture). Returns the JSON dict.
+    ``toy_<dataset>.json`` (per model: final metrics and, for the mixtures, modes covered,
+    high-quality rate and mean distance of samples to the nearest mode). Returns the dict.
     """
     plt = plotting._pyplot()
     os.makedirs(out_dir, exist_ok=True)
@@ -87,7 +87,13 @@ def compare(models=("gan", "nsgan", "wgan", "wgan_gp"), dataset="ring8", steps=1
         final = taken[-1][1]
         summary[name] = {k: float(v[-1]) for k, v in history.items()}
         if dataset in ("ring8", "grid25"):
-            summary[name]["mean_distance_to_mode"] = _distance_to_modes(final, dataset)
+            # Distance alone rewards collapse onto a few modes: report coverage beside it.
+            stats = evaluation.toy_mode_stats(final, dataset)
+            summary[name].update(
+                modes_covered=f"{stats['modes_covered']}/{stats['n_modes']}",
+                hq_rate=float(stats["hq_rate"]),
+                mean_distance_to_mode=_distance_to_modes(final, dataset),
+            )
     fig.suptitle(f"{dataset}: generated (gold) vs real (black); last column: critic contours")
     fig.tight_layout()
     figure = os.path.join(out_dir, f"toy_{dataset}.png")
