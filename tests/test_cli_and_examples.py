@@ -109,3 +109,6 @@ def test_toy_2d_example(tmp_path):
     assert set(summary["ring8"]) == {"gan", "wgan_gp"}
     assert summary["ring8"]["wgan_gp"]["mean_distance_to_mode"] > 0
     assert (tmp_path / "toy_ring8.png").is_file()
+    for name in ("checkpoint.keras", "curves.png", "samples/epoch_002.png"):
+        assert (tmp_path / "ring8" / "wgan_gp" / name).is_file(), name
+    assert list((tmp_path / "ring8" / "gan" / "tensorboard" / "train").glob("events.out.*"))

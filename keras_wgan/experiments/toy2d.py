@@ -29,7 +29,7 @@ class _Snapshots(keras.callbacks.Callback):
 
 def train_toy(model="wgan_gp", dataset="ring8", steps=1000, snapshots=4, batch_size=256,
               width=512, depth=3, latent_dim=2, seed=0, learning_rate=None,
-              critic_lr_multiplier=1.0, verbose=0):
+              critic_lr_multiplier=1.0, run_dir=None, verbose=0):
     """Train one model on one toy distribution; return ``(gan, history, snapshots)``.
 
     Args:
@@ -41,6 +41,8 @@ def train_toy(model="wgan_gp", dataset="ring8", steps=1000, snapshots=4, batch_s
         learning_rate: overrides the paper's learning rate for both players if given.
         critic_lr_multiplier: the critic / discriminator learns this many times faster than
             the generator (1: the papers' equal rates; 10 trains a short toy run much faster).
+        run_dir: if given, the usual per-epoch outputs go there (`training.training_callbacks`:
+            sample plots, TensorBoard, a `.keras` checkpoint, curves).
     Returns:
         The trained model, its ``History.history``, and ``[(step, samples), ...]``.
     """
@@ -59,8 +61,13 @@ def train_toy(model="wgan_gp", dataset="ring8", steps=1000, snapshots=4, batch_s
     gan.compile(g_opt, d_opt)
     stream = data.toy_dataset(dataset, batch_size * gan.critic_steps, seed=seed)
     recorder = _Snapshots(1000, seed)
+    outputs = []
+    if run_dir is not None:
+        from keras_wgan import training
+
+        outputs = training.training_callbacks(run_dir, real_points=data.sample(dataset, 1000, seed=1))
     history = gan.fit(stream, steps_per_epoch=max(1, steps // snapshots), epochs=snapshots,
-                      callbacks=[recorder], verbose=verbose)
+                      callbacks=[recorder, *outputs], verbose=verbose)
     return gan, history.history, recorder.taken
 
 
@@ -68,7 +75,8 @@ def compare(models=("gan", "nsgan", "wgan", "wgan_gp"), dataset="ring8", steps=1
             snapshots=4, out_dir="out/toy", **kwargs):
     """Train each model on ``dataset`` and draw one figure: a row per model, a column per snapshot.
 
-    Writes ``toy_<dataset>.png`` (samples over the critic's contours) and
+    Writes ``toy_<dataset>.png`` (samples over the critic's contours), each model's per-epoch
+    outputs under ``<dataset>/<model>/`` (samples, TensorBoard, checkpoint, curves), and
     ``toy_<dataset>.json`` (per model: final metrics and, for the mixtures, modes covered,
     high-quality rate and mean distance of samples to the nearest mode). Returns the dict.
     """
@@ -79,7 +87,8 @@ def compare(models=("gan", "nsgan", "wgan", "wgan_gp"), dataset="ring8", steps=1
                              squeeze=False)
     summary = {}
     for row, name in enumerate(models):
-        gan, history, taken = train_toy(name, dataset, steps, snapshots, **kwargs)
+        gan, history, taken = train_toy(name, dataset, steps, snapshots,
+                                        run_dir=os.path.join(out_dir, dataset, name), **kwargs)
         for col, (step, samples) in enumerate(taken):
             critic = gan.discriminator if col == len(taken) - 1 else None
             plotting.draw_toy_panel(axes[row, col], real, samples, critic,
