@@ -318,7 +318,8 @@ class AdversarialModel(SavesSeedState, keras.Model):
         optimizer.apply(grads, variables)
         return loss
 
-    def fit(self, x=None, *args, callbacks=None, **kwargs):
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            **kwargs):
         """`keras.Model.fit`, plus a clear error when the data yields no batch at all.
 
         (Keras itself only warns, and returns an empty history.) A `tf.data` input is not
@@ -328,7 +329,8 @@ class AdversarialModel(SavesSeedState, keras.Model):
             # A tf.data pipeline shuffles itself; Keras's default shuffle=True only warns.
             kwargs.setdefault("shuffle", False)
         counter = setup.BatchCounter()
-        history = super().fit(x, *args, callbacks=[*(callbacks or []), counter], **kwargs)
+        history = super().fit(x, y, batch_size, epochs, verbose,
+                              callbacks=[*(callbacks or []), counter], **kwargs)
         if counter.epochs and not counter.batches:
             raise ValueError(
                 "The training data yielded no batch: the dataset is empty, or smaller than "
