@@ -20,10 +20,11 @@ def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width
                 critic_steps=None, gradient_penalty=None, clip_value=None, seed=None):
     """Make a model whose players fit ``sample_shape``.
 
-    Images ``(side, side, channels)`` get `dcgan_generator` / `dcgan_critic` (the critic
-    without BatchNormalization for WGAN-GP, with it for GAN/NSGAN as in DCGAN, and none
-    for WGAN, as in the WGAN paper's DCGAN critic without it being required); 1-D points
-    ``(dim,)`` get the MLPs. ``None`` hyperparameters keep the paper defaults.
+    Images ``(side, side, channels)`` get `dcgan_generator` / `dcgan_critic`. The critic has
+    BatchNormalization for GAN/NSGAN, as in DCGAN, and no normalization for both WGANs
+    (required for WGAN-GP's per-example penalty; the WGAN paper's own DCGAN critic did use
+    batch norm, so pass your own critic to reproduce it). 1-D points ``(dim,)`` get the MLPs.
+    ``None`` hyperparameters keep the paper defaults.
     """
     cls = get_model_class(model)
     if len(sample_shape) == 3:
