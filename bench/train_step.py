@@ -114,7 +114,7 @@ def main(argv=None):
         mode = "XLA" if jit else "graph"
         print(f"{mode:<12}{ours:>18.1f}{theirs:>16.1f}{ours / theirs:>7.2f}x")
     graph, xla = median[("keras_wgan", False)], median[("keras_wgan", True)]
-    auto = kw.models.setup.resolve_jit_compile("auto")
+    auto = kw.backend.resolve_jit_compile("auto")
     print(f"keras_wgan XLA / graph: {xla / graph:.2f}x; jit_compile='auto' picks "
           f"{'XLA' if auto else 'graph'} here ({'faster' if (xla > graph) == auto else 'SLOWER'}).")
 

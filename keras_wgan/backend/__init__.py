@@ -1,28 +1,57 @@
-"""The only place that knows how the active Keras backend differentiates.
+"""The only place that knows how the active Keras backend differentiates and steps.
 
-Everything else in keras_wgan is written with `keras.ops`; the primitives below are all the
-training step and the gradient penalty need from a framework: gradients, and where this
-step runs among data-parallel replicas.
+Everything else in keras_wgan is written with `keras.ops` and `keras.Variable`s; the
+primitives below are all the training step and the gradient penalty need from a framework:
+gradients, where this step runs among data-parallel replicas, whether to compile with XLA,
+and a `Trainer` mixin that turns the model's variable-based step into the step Keras calls
+on that backend (``train_step(data)`` on TensorFlow, ``train_step(state, data)`` on JAX).
+One module per backend, like Keras's own ``backend/<name>/trainer.py``.
 """
 
 import keras
 
+SUPPORTED_BACKENDS = ("tensorflow", "jax")
+
 if keras.backend.backend() == "tensorflow":
     from keras_wgan.backend.tensorflow import (
+        Trainer,
+        has_accelerator,
         input_gradients,
         reducible_logs,
         replica_info,
+        resolve_jit_compile,
+        scale_for_replicas,
+        value_and_gradients,
+    )
+elif keras.backend.backend() == "jax":
+    from keras_wgan.backend.jax import (
+        Trainer,
+        has_accelerator,
+        input_gradients,
+        reducible_logs,
+        replica_info,
+        resolve_jit_compile,
         scale_for_replicas,
         value_and_gradients,
     )
 else:  # pragma: no cover - depends on the installed backend
     raise ImportError(
-        f"keras_wgan supports the TensorFlow backend; KERAS_BACKEND is "
-        f"'{keras.backend.backend()}'. Set KERAS_BACKEND=tensorflow."
+        f"keras_wgan supports the TensorFlow and JAX backends; KERAS_BACKEND is "
+        f"'{keras.backend.backend()}'. Set KERAS_BACKEND=tensorflow or KERAS_BACKEND=jax."
     )
 
-__all__ = ["input_gradients", "reducible_logs", "replica_info", "replica_slice", "scale_for_replicas",
-           "value_and_gradients"]
+__all__ = [
+    "SUPPORTED_BACKENDS",
+    "Trainer",
+    "has_accelerator",
+    "input_gradients",
+    "reducible_logs",
+    "replica_info",
+    "replica_slice",
+    "resolve_jit_compile",
+    "scale_for_replicas",
+    "value_and_gradients",
+]
 
 
 def replica_slice(draw, batch_size):

@@ -5,7 +5,9 @@ from keras import ops
 
 from keras_wgan import losses, sampling
 from keras_wgan.backend import (
+    Trainer,
     reducible_logs,
+    resolve_jit_compile,
     replica_slice,
     scale_for_replicas,
     value_and_gradients,
@@ -16,7 +18,7 @@ from keras_wgan.seeding import SavesSeedState
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class AdversarialModel(SavesSeedState, keras.Model):
+class AdversarialModel(SavesSeedState, Trainer, keras.Model):
     """A generator and a discriminator (or critic) trained against each other by `fit`.
 
     One call of `train_step` runs ``critic_steps`` discriminator updates and then one
@@ -169,7 +171,8 @@ class AdversarialModel(SavesSeedState, keras.Model):
             discriminator_optimizer: optimizer for the discriminator; ``critic_optimizer=``
                 is an alias.
             jit_compile: True for XLA, False for graph mode, ``"auto"`` for XLA on GPU/TPU
-                and graph mode on CPU (measured faster there: ``bench/train_step.py``).
+                and graph mode on CPU (measured faster there: ``bench/train_step.py``) on
+                TensorFlow; on JAX ``"auto"`` is always XLA (`jax.jit`).
             run_eagerly, steps_per_execution: as in `keras.Model.compile`.
         """
         if critic_optimizer is not None:
@@ -194,14 +197,18 @@ class AdversarialModel(SavesSeedState, keras.Model):
         self._jit_compile_setting = jit_compile
         super().compile(
             optimizer=None,
-            jit_compile=setup.resolve_jit_compile(jit_compile) and not run_eagerly,
+            jit_compile=resolve_jit_compile(jit_compile) and not run_eagerly,
             run_eagerly=run_eagerly,
             steps_per_execution=steps_per_execution,
         )
-        # Build the optimizers now, outside any compiled function, so their slots exist
-        # before tracing and are restored when a saved model is loaded.
-        self.generator_optimizer.build(self.generator.trainable_variables)
-        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+        # Keras's trainers see the two optimizers as one `model.optimizer` (the JAX step
+        # threads its variables). Build them now, outside any compiled function, so their
+        # slots exist before tracing and are restored when a saved model is loaded.
+        self.optimizer = setup.OptimizerPair(
+            self.generator_optimizer, self.discriminator_optimizer,
+            self.generator, self.discriminator,
+        )
+        self.optimizer.build()
 
     def get_compile_config(self):
         if not self.compiled:
@@ -331,6 +338,9 @@ class AdversarialModel(SavesSeedState, keras.Model):
         counter = setup.BatchCounter()
         history = super().fit(x, y, batch_size, epochs, verbose,
                               callbacks=[*(callbacks or []), counter], **kwargs)
+        # Keras only finalizes a single `keras.optimizers.Optimizer`: with use_ema=True,
+        # each player's moving average becomes its weights here, as Keras does for one.
+        self.optimizer.finalize_variable_values()
         if counter.epochs and not counter.batches:
             raise ValueError(
                 "The training data yielded no batch: the dataset is empty, or smaller than "
@@ -338,14 +348,16 @@ class AdversarialModel(SavesSeedState, keras.Model):
             )
         return history
 
-    def train_step(self, data):
+    def adversarial_train_step(self, data):
+        """One training step written with variables; the backend's `Trainer` runs it as
+        ``train_step`` (as it is on TensorFlow, inside a stateless scope on JAX)."""
         slices, size = self._critic_slices(self._real_batch(data))
         for real in slices:
             self._record(self._discriminator_step(real))
         self._record({"g_loss": self._generator_step(size)})
         return reducible_logs({m.name: m.result() for m in self.metrics})
 
-    def test_step(self, data):
+    def adversarial_test_step(self, data):
         """The same quantities on a batch of real data, without updating any weight."""
         real = self._real_batch(data)
         batch_size = ops.shape(real)[0]

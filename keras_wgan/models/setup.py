@@ -8,23 +8,44 @@ from keras_wgan.constraints import WeightClip
 from keras_wgan.models import validation
 
 
-def resolve_jit_compile(jit_compile):
-    """``"auto"`` means XLA on accelerators and graph mode on CPU.
+class OptimizerPair:
+    """The generator's and the discriminator's optimizers, seen by Keras as one.
 
-    On this project's 2-core CPU, XLA ran the 28x28 DCGAN WGAN-GP step at 0.95x the speed
-    of graph mode (``bench/train_step.py``), so it is only turned on where it can pay.
+    Keras's trainers look for one ``model.optimizer``: the JAX trainer threads
+    ``model.optimizer.variables`` through its stateless step and writes them back after
+    training. This pair lists both optimizers' variables (generator's first) so both
+    travel through that state; `finalize_variable_values` lets each optimizer copy its
+    moving average into its own variables when it keeps one (``use_ema=True``).
     """
-    if jit_compile != "auto":
-        return bool(jit_compile)
-    return any(
-        device.device_type in ("GPU", "TPU") for device in _physical_devices()
-    )
 
+    def __init__(self, generator_optimizer, discriminator_optimizer, generator,
+                 discriminator):
+        self.generator_optimizer = generator_optimizer
+        self.discriminator_optimizer = discriminator_optimizer
+        self._networks = (generator, discriminator)
 
-def _physical_devices():
-    import tensorflow as tf
+    @property
+    def optimizers(self):
+        return (self.generator_optimizer, self.discriminator_optimizer)
 
-    return tf.config.list_physical_devices()
+    @property
+    def variables(self):
+        return [v for optimizer in self.optimizers for v in optimizer.variables]
+
+    @property
+    def built(self):
+        return all(optimizer.built for optimizer in self.optimizers)
+
+    def build(self, variables=None):
+        """Build each optimizer on its own network's trainable variables."""
+        for optimizer, network in zip(self.optimizers, self._networks):
+            if not optimizer.built:
+                optimizer.build(network.trainable_variables)
+
+    def finalize_variable_values(self, variables=None):
+        """Copy each optimizer's EMA into its network's variables (a no-op without EMA)."""
+        for optimizer, network in zip(self.optimizers, self._networks):
+            optimizer.finalize_variable_values(network.trainable_variables)
 
 
 class BatchCounter(keras.callbacks.Callback):
