@@ -8,7 +8,7 @@ export KERAS_BACKEND ?= tensorflow
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: venv demo test test-slow bench bench-input bench-quality bench-soak presets clean
+.PHONY: venv demo test test-tensorflow test-jax test-slow bench-backends bench bench-input bench-quality bench-soak presets clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,20 @@ venv: $(VENV)/.installed
 demo: venv
 	$(PY) -m keras_wgan.demo --out out/demo
 
-test: venv
-	$(PY) -m pytest -m "not slow" -n 2 --dist loadfile -q
+# The whole suite on TensorFlow, then the backend-agnostic modules again on JAX.
+test: test-tensorflow test-jax
+
+test-tensorflow: venv
+	KERAS_BACKEND=tensorflow $(PY) -m pytest -m "not slow" -n 2 --dist loadfile -q
+
+test-jax: venv
+	KERAS_BACKEND=jax $(PY) -m pytest -m "all_backends and not slow" -n 2 --dist loadfile -q
 
 test-slow: venv
 	$(PY) -m pytest -m slow -q
+
+bench-backends: venv
+	$(PY) bench/backends.py
 
 bench: venv
 	$(PY) bench/train_step.py

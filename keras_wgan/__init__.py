@@ -7,19 +7,25 @@
     gan.fit(kw.data.image_dataset(...), epochs=20)
 """
 
-from keras_wgan import (
-    architectures,
-    callbacks,
-    constraints,
-    data,
-    evaluation,
-    hub,
-    layers,
-    losses,
-    resume,
-)
+import importlib
+
+from keras_wgan import architectures, backend, constraints, layers, losses, models
 from keras_wgan.constraints import WeightClip
 from keras_wgan.layers import GradientPenalty
 from keras_wgan.models import GAN, NSGAN, WGAN, WGANGP, AdversarialModel
 
 __version__ = "0.1.0"
+
+# Imported on first use: these need TensorFlow (tf.data, SavedModel) or SciPy, which a
+# JAX-only install of the models does not have.
+_LAZY_SUBMODULES = ("callbacks", "data", "evaluation", "hub", "resume")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"keras_wgan.{name}")
+    raise AttributeError(f"module 'keras_wgan' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY_SUBMODULES])

@@ -1,5 +1,7 @@
 """`AdversarialModel`: the one `train_step` behind GAN, NSGAN, WGAN and WGAN-GP."""
 
+import collections.abc
+
 import keras
 from keras import ops
 
@@ -331,9 +333,15 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
 
         (Keras itself only warns, and returns an empty history.) A `tf.data` input is not
         reshuffled by Keras (it never is), so its ``shuffle`` warning is not raised.
+        Besides what Keras takes (arrays, `tf.data`, `keras.utils.PyDataset`, generators of
+        tuples), any Python iterator of bare batches works: GAN data has no labels, so
+        each batch is passed on as ``(batch,)``.
         """
         if hasattr(x, "element_spec"):
             # A tf.data pipeline shuffles itself; Keras's default shuffle=True only warns.
+            kwargs.setdefault("shuffle", False)
+        if isinstance(x, collections.abc.Iterator):
+            x = (batch if isinstance(batch, tuple) else (batch,) for batch in x)
             kwargs.setdefault("shuffle", False)
         counter = setup.BatchCounter()
         history = super().fit(x, y, batch_size, epochs, verbose,

@@ -1,0 +1,47 @@
+"""The few framework calls the backend-agnostic tests need: compile, and differentiate."""
+
+import keras
+
+
+def compiled(fn, jit=True):
+    """``fn`` compiled with XLA (``jit=True``) or as the backend's graph (TF) / eager (JAX)."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return jax.jit(fn) if jit else fn
+    import tensorflow as tf
+
+    return tf.function(fn, jit_compile=jit)
+
+
+def input_gradient(fn, x):
+    """``d sum(fn(x)) / d x``."""
+    x = keras.ops.convert_to_tensor(x)
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return jax.grad(lambda value: keras.ops.sum(fn(value)))(x)
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = keras.ops.sum(fn(x))
+    return tape.gradient(value, x)
+
+
+def variable_gradients(fn, variables):
+    """``d fn() / d variables`` for a scalar ``fn`` that reads the variables."""
+    variables = list(variables)
+    if keras.backend.backend() == "jax":
+        import jax
+
+        def with_values(values):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+                return fn()
+
+        return jax.grad(with_values)([v.value for v in variables])
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        value = fn()
+    return tape.gradient(value, variables)

@@ -1,0 +1,121 @@
+"""One deterministic step of every model on the backend named by KERAS_BACKEND.
+
+    KERAS_BACKEND=jax python backend_step.py step OUT.npz
+    KERAS_BACKEND=jax python backend_step.py save MODEL.keras OUT.npz
+    KERAS_BACKEND=tensorflow python backend_step.py load MODEL.keras OUT.npz
+
+``step`` writes, for each model, the logs of one `train_on_batch` and every weight after
+it, from weights, data, noise and interpolation weights fixed by NumPy (the backends'
+random streams differ, so the test models replace them with fixed arrays); plus each
+objective's losses and the gradient penalty on fixed inputs. ``save`` trains a WGAN-GP for
+one step, saves it, and writes its generator's output on fixed noise; ``load`` loads a file
+(saved by either backend) and writes the same output. The test compares the backends.
+"""
+
+import sys
+
+import keras
+import numpy as np
+from keras import ops
+
+import keras_wgan as kw
+
+CRITIC_STEPS = 2
+BATCH = 8  # real examples per critic step
+LATENT = 3
+RNG = np.random.default_rng(0)
+DATA = RNG.normal(size=(BATCH * 5, 2)).astype("float32")
+NOISE = RNG.normal(size=(BATCH, LATENT)).astype("float32")
+ALPHA = RNG.uniform(size=(BATCH, 1)).astype("float32")
+FIXED_NOISE = np.random.default_rng(7).normal(size=(16, LATENT)).astype("float32")
+
+
+class FixedPenalty(kw.GradientPenalty):
+    def interpolate(self, real, fake):
+        return fake + ops.convert_to_tensor(ALPHA) * (real - fake)
+
+
+def fixed_noise_model(cls):
+    class Fixed(cls):
+        def sample_noise(self, batch_size):
+            return ops.convert_to_tensor(NOISE[:batch_size])
+
+    Fixed.__name__ = cls.__name__
+    return Fixed
+
+
+def networks():
+    generator = kw.architectures.mlp_generator(LATENT, 2, width=8, depth=2)
+    critic = kw.architectures.mlp_critic(2, width=8, depth=2)
+    rng = np.random.default_rng(1)
+    for network in (generator, critic):
+        network.set_weights([0.5 * rng.normal(size=w.shape).astype("float32")
+                             for w in network.get_weights()])
+    return generator, critic
+
+
+def one_step(cls):
+    generator, critic = networks()
+    kwargs = {"critic_steps": CRITIC_STEPS}
+    if cls is kw.WGANGP:
+        kwargs["gradient_penalty"] = FixedPenalty(weight=10.0)
+    model = fixed_noise_model(cls)(generator=generator, critic=critic, **kwargs)
+    model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2))
+    logs = model.train_on_batch(DATA[: BATCH * CRITIC_STEPS], return_dict=True)
+    results = {f"{cls.__name__}/log/{k}": np.float32(v) for k, v in logs.items()}
+    for i, w in enumerate(generator.get_weights() + critic.get_weights()):
+        results[f"{cls.__name__}/weight/{i}"] = w
+    return results
+
+
+def fixed_losses():
+    real = ops.convert_to_tensor(RNG.normal(size=(6, 1)).astype("float32"))
+    fake = ops.convert_to_tensor(RNG.normal(size=(6, 1)).astype("float32"))
+    results = {}
+    for name in ("minimax", "non_saturating", "wasserstein", "hinge", "least_squares"):
+        objective = kw.losses.get_objective(name)
+        results[f"loss/{name}/d"] = ops.convert_to_numpy(objective.discriminator_loss(real, fake))
+        results[f"loss/{name}/g"] = ops.convert_to_numpy(objective.generator_loss(fake))
+    generator, critic = networks()
+    for i, w in enumerate(generator.get_weights() + critic.get_weights()):
+        results[f"init/{i}"] = w
+    penalty = FixedPenalty(weight=10.0)
+    results["penalty/mlp"] = ops.convert_to_numpy(
+        penalty(ops.convert_to_tensor(DATA[:BATCH]), ops.convert_to_tensor(DATA[BATCH:2 * BATCH]),
+                critic=critic)
+    )
+    return results
+
+
+def save(path, out):
+    keras.utils.set_random_seed(0)
+    model = kw.WGANGP(*networks(), critic_steps=CRITIC_STEPS, seed=3)
+    model.compile()
+    model.train_on_batch(DATA[: BATCH * CRITIC_STEPS])
+    model.save(path)
+    np.savez(out, samples=model.generator.predict(FIXED_NOISE, verbose=0))
+
+
+def load(path, out):
+    model = keras.saving.load_model(path)
+    np.savez(out, samples=model.generator.predict(FIXED_NOISE, verbose=0),
+             iterations=int(model.generator_optimizer.iterations.numpy()))
+
+
+def main(argv):
+    command = argv[1]
+    if command == "step":
+        results = fixed_losses()
+        for cls in (kw.GAN, kw.NSGAN, kw.WGAN, kw.WGANGP):
+            results.update(one_step(cls))
+        np.savez(argv[2], **results)
+    elif command == "save":
+        save(argv[2], argv[3])
+    elif command == "load":
+        load(argv[2], argv[3])
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,99 @@
+"""What reaches `fit` on every backend: tf.data, NumPy arrays and plain Python iterables;
+and the state the step threads: both optimizers, the noise seed, moving averages."""
+
+import keras
+import numpy as np
+import pytest
+
+import keras_wgan as kw
+from tests.conftest import tiny_toy_pair
+
+pytestmark = pytest.mark.all_backends
+
+CRITIC_STEPS = 2
+PER_STEP = 16
+
+
+def make(**kwargs):
+    keras.utils.set_random_seed(0)  # the same initial weights in every model
+    generator, critic = tiny_toy_pair()
+    gan = kw.WGANGP(generator=generator, critic=critic, critic_steps=CRITIC_STEPS, seed=0)
+    gan.compile(**kwargs)
+    return gan
+
+
+def python_batches(n):
+    """A grain-style source: any Python iterable of NumPy batches."""
+    rng = np.random.default_rng(0)
+    for _ in range(n):
+        yield rng.normal(size=(PER_STEP * CRITIC_STEPS, 2)).astype("float32")
+
+
+@pytest.mark.parametrize("source", ["tf.data", "numpy", "python"])
+def test_fit_accepts_each_kind_of_input(source):
+    gan = make()
+    if source == "tf.data":
+        data = kw.data.toy_dataset("ring8", PER_STEP * CRITIC_STEPS, seed=0)
+        history = gan.fit(data, steps_per_epoch=3, epochs=2, verbose=0).history
+    elif source == "numpy":
+        points = kw.data.sample("ring8", PER_STEP * CRITIC_STEPS * 3, seed=0)
+        history = gan.fit(points, batch_size=PER_STEP * CRITIC_STEPS, epochs=2,
+                          verbose=0).history
+    else:
+        history = gan.fit(python_batches(6), steps_per_epoch=3, epochs=2, verbose=0).history
+    assert all(len(v) == 2 and np.all(np.isfinite(v)) for v in history.values())
+    assert int(gan.generator_optimizer.iterations.numpy()) == 6
+    assert int(gan.discriminator_optimizer.iterations.numpy()) == 6 * CRITIC_STEPS
+
+
+def test_noise_seed_and_optimizer_slots_advance_through_the_step():
+    gan = make()
+    seed_before = gan.seed_generator.state.numpy().copy()
+    penalty_seed_before = gan.gradient_penalty.seed_generator.state.numpy().copy()
+    slots_before = [v.numpy().copy() for v in gan.optimizer.variables]
+    gan.fit(python_batches(2), steps_per_epoch=2, epochs=1, verbose=0)
+    assert not np.array_equal(gan.seed_generator.state.numpy(), seed_before)
+    assert not np.array_equal(gan.gradient_penalty.seed_generator.state.numpy(),
+                              penalty_seed_before)
+    slots_after = [v.numpy() for v in gan.optimizer.variables]
+    # Both players' Adam moments moved (the pair lists the generator's first).
+    n_generator = len(gan.generator_optimizer.variables)
+    moved = [not np.array_equal(a, b) for a, b in zip(slots_before, slots_after)]
+    assert any(moved[:n_generator]) and any(moved[n_generator:])
+
+
+def test_two_fits_continue_one_noise_stream():
+    """Training in two calls draws the same noise as one call: the state is carried over."""
+    one, two = make(), make()
+    one.fit(python_batches(4), steps_per_epoch=4, epochs=1, verbose=0)
+    two.fit(python_batches(2), steps_per_epoch=2, epochs=1, verbose=0)
+    rest = list(python_batches(4))[2:]
+    two.fit(iter(rest), steps_per_epoch=2, epochs=1, verbose=0)
+    for a, b in zip(one.weights, two.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6, err_msg=a.path)
+
+
+def test_callbacks_see_current_weights_during_fit():
+    """A callback reading weights mid-epoch sees the trained values (on JAX the state is
+    synced back to the variables when a callback asks for the model)."""
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(self.model.generator.get_weights()[0].copy())
+
+    gan = make()
+    gan.fit(python_batches(3), steps_per_epoch=3, epochs=1, verbose=0, callbacks=[Record()])
+    assert len(seen) == 3
+    assert not np.array_equal(seen[0], seen[1]) and not np.array_equal(seen[1], seen[2])
+    np.testing.assert_array_equal(seen[-1], gan.generator.get_weights()[0])
+
+
+def test_generator_moving_average_is_finalized_after_fit():
+    """With ``use_ema=True`` the generator ends with its averaged weights (Yazici et al. 2019)."""
+    averaged = keras.optimizers.Adam(1e-2, use_ema=True, ema_momentum=0.9)
+    gan = make(generator_optimizer=averaged)
+    gan.fit(python_batches(5), steps_per_epoch=5, epochs=1, verbose=0)
+    ema = [v.numpy() for v in averaged._model_variables_moving_average]
+    for variable, average in zip(gan.generator.trainable_variables, ema):
+        np.testing.assert_array_equal(variable.numpy(), average)
