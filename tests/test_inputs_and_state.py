@@ -97,3 +97,18 @@ def test_generator_moving_average_is_finalized_after_fit():
     ema = [v.numpy() for v in averaged._model_variables_moving_average]
     for variable, average in zip(gan.generator.trainable_variables, ema):
         np.testing.assert_array_equal(variable.numpy(), average)
+
+
+def test_empty_dataset_names_the_problem():
+    import tensorflow as tf
+
+    empty = tf.data.Dataset.from_tensors(np.zeros((PER_STEP * CRITIC_STEPS, 2), "float32"))
+    with pytest.raises(ValueError, match="yielded no batch: the dataset is empty"):
+        make().fit(empty.take(0), epochs=1, verbose=0)
+
+
+@pytest.mark.skipif(keras.backend.backend() == "tensorflow",
+                    reason="the SavedModel export itself is tested on TensorFlow")
+def test_saved_model_export_asks_for_the_tensorflow_backend(tmp_path):
+    with pytest.raises(RuntimeError, match="KERAS_BACKEND=tensorflow"):
+        kw.hub.export_saved_model(make(), tmp_path / "exported")

@@ -15,6 +15,7 @@ SUPPORTED_BACKENDS = ("tensorflow", "jax")
 if keras.backend.backend() == "tensorflow":
     from keras_wgan.backend.tensorflow import (
         Trainer,
+        apply_gradients,
         has_accelerator,
         input_gradients,
         reducible_logs,
@@ -26,6 +27,7 @@ if keras.backend.backend() == "tensorflow":
 elif keras.backend.backend() == "jax":
     from keras_wgan.backend.jax import (
         Trainer,
+        apply_gradients,
         has_accelerator,
         input_gradients,
         reducible_logs,
@@ -43,6 +45,7 @@ else:  # pragma: no cover - depends on the installed backend
 __all__ = [
     "SUPPORTED_BACKENDS",
     "Trainer",
+    "apply_gradients",
     "has_accelerator",
     "input_gradients",
     "reducible_logs",

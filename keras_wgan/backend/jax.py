@@ -61,8 +61,8 @@ class StepScope(keras.StatelessScope):
 def _current_step():
     if not _active_steps:
         raise RuntimeError(
-            "On the JAX backend, keras_wgan gradients are only defined inside a training "
-            "step (`fit`, `train_on_batch`): Keras's JAX steps are stateless."
+            "On the JAX backend, keras_wgan applies optimizer updates only inside a "
+            "training step (`fit`, `train_on_batch`): Keras's JAX steps are stateless."
         )
     return _active_steps[-1]
 
@@ -70,11 +70,15 @@ def _current_step():
 def value_and_gradients(loss_fn, variables):
     """Evaluate ``loss_fn() -> (loss, aux)`` and return ``(loss, aux, d loss / d variables)``.
 
-    The loss is a function of the variables' values (`jax.value_and_grad`); every write the
-    loss function makes to other variables is carried back to the enclosing step.
+    The loss is a function of the variables' values (`jax.value_and_grad`). Inside a
+    training step every write the loss function makes to other variables is carried back
+    to the step; outside one (a gradient read-out, as the experiments take) it is a pure
+    function of the variables and such writes are dropped.
     """
-    step = _current_step()
     variables = list(variables)
+    if not _active_steps:
+        return _pure_value_and_gradients(loss_fn, variables)
+    step = _current_step()
     differentiated = {id(v) for v in variables}
     others = [v for v in step.variables if id(v) not in differentiated]
 
@@ -89,6 +93,34 @@ def value_and_gradients(loss_fn, variables):
     for variable, value in zip(others, other_values):
         variable.assign(value)
     return loss, aux, grads
+
+
+def _pure_value_and_gradients(loss_fn, variables):
+    def evaluate(values):
+        with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+            return loss_fn()
+
+    (loss, aux), grads = jax.value_and_grad(evaluate, has_aux=True)(
+        [v.value for v in variables]
+    )
+    return loss, aux, grads
+
+
+def apply_gradients(optimizer, grads, variables):
+    """One ``optimizer`` update of ``variables``, through `Optimizer.stateless_apply`.
+
+    Keras's own JAX path: optimizers whose update branches on data (`LossScaleOptimizer`
+    skips non-finite steps with a ``cond``) return their new values explicitly there.
+    """
+    step = _current_step()
+    variables = list(variables)  # in the order the optimizer was built with
+    new_variables, new_slots = optimizer.stateless_apply(
+        step.values(optimizer.variables), grads, step.values(variables)
+    )
+    for variable, value in zip(variables, new_variables):
+        variable.assign(value)
+    for variable, value in zip(optimizer.variables, new_slots):
+        variable.assign(value)
 
 
 def input_gradients(fn, inputs):

@@ -10,6 +10,11 @@ def value_and_gradients(loss_fn, variables):
     return loss, aux, tape.gradient(loss, variables)
 
 
+def apply_gradients(optimizer, grads, variables):
+    """One ``optimizer`` update of ``variables`` (constraints such as WeightClip included)."""
+    optimizer.apply(grads, variables)
+
+
 def input_gradients(fn, inputs):
     """Return ``d sum(fn(inputs)) / d inputs``, differentiable again (for gradient penalties).
 

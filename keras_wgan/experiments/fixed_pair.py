@@ -33,7 +33,7 @@ import numpy as np
 from keras import ops
 
 from keras_wgan import architectures, data, losses
-from keras_wgan.backend import value_and_gradients
+from keras_wgan.backend import Trainer, apply_gradients, resolve_jit_compile, value_and_gradients
 from keras_wgan.constraints import WeightClip
 from keras_wgan.layers import GradientPenalty
 
@@ -62,7 +62,7 @@ def make_discriminator(kind="minimax", input_dim=2, width=64, depth=2, clip_valu
     return net, "wasserstein", GradientPenalty(weight=penalty_weight, seed=seed)
 
 
-class PairTrainer(keras.Model):
+class PairTrainer(Trainer, keras.Model):
     """Trains ``discriminator`` on ``(real, fake)`` batches with one objective's discriminator loss.
 
     ``fit`` takes a dataset of ``(real, fake)`` pairs of equal batch size; each batch is one
@@ -94,14 +94,22 @@ class PairTrainer(keras.Model):
         return loss + penalty, {"loss": loss, "penalty": penalty,
                                 "gap": ops.mean(real_out) - ops.mean(fake_out)}
 
-    def train_step(self, data):
-        real, fake = data
-        variables = self.discriminator.trainable_variables
-        _, stats, grads = value_and_gradients(lambda: self._loss_and_stats(real, fake), variables)
-        self.optimizer.apply(grads, variables)
+    def _record(self, stats):
         for name, value in stats.items():
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def adversarial_train_step(self, data):
+        """One update (the backend's `Trainer` makes it Keras's ``train_step``)."""
+        real, fake = data
+        variables = self.discriminator.trainable_variables
+        _, stats, grads = value_and_gradients(lambda: self._loss_and_stats(real, fake), variables)
+        apply_gradients(self.optimizer, grads, variables)
+        return self._record(stats)
+
+    def adversarial_test_step(self, data):
+        real, fake = data
+        return self._record(self._loss_and_stats(real, fake)[1])
 
 
 def toy_pair_dataset(name, batch_size, theta=0.0, seed=0, start=0):
@@ -127,7 +135,7 @@ def new_trainer(kind, input_dim=2, learning_rate=1e-3, width=64, depth=2, seed=0
     net, objective, penalty = make_discriminator(kind, input_dim, width, depth, seed=seed)
     trainer = PairTrainer(net, objective, penalty)
     trainer.compile(optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5, beta_2=0.9),
-                    jit_compile=False)
+                    jit_compile=resolve_jit_compile("auto"))
     return trainer
 
 

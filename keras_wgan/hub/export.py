@@ -45,6 +45,11 @@ def export_saved_model(model, directory, *, latent_dim=None, cache_dir=None, ver
     Returns:
         `directory` as a `pathlib.Path`.
     """
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError(
+            "A TensorFlow SavedModel is exported from the TensorFlow backend: run this with "
+            "KERAS_BACKEND=tensorflow (a .keras file saved under JAX loads there unchanged)."
+        )
     import tensorflow as tf  # the SavedModel format is TensorFlow's own
 
     if isinstance(model, (str, os.PathLike)):

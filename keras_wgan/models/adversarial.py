@@ -8,6 +8,7 @@ from keras import ops
 from keras_wgan import losses, sampling
 from keras_wgan.backend import (
     Trainer,
+    apply_gradients,
     reducible_logs,
     resolve_jit_compile,
     replica_slice,
@@ -307,7 +308,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             return optimizer.scale_loss(scale_for_replicas(loss)), stats
 
         _, stats, grads = value_and_gradients(loss_fn, variables)
-        optimizer.apply(grads, variables)
+        apply_gradients(optimizer, grads, variables)
         return stats
 
     def _generator_loss(self, batch_size, training):
@@ -324,7 +325,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             return optimizer.scale_loss(scale_for_replicas(loss)), loss
 
         _, loss, grads = value_and_gradients(loss_fn, variables)
-        optimizer.apply(grads, variables)
+        apply_gradients(optimizer, grads, variables)
         return loss
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -344,8 +345,14 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             x = (batch if isinstance(batch, tuple) else (batch,) for batch in x)
             kwargs.setdefault("shuffle", False)
         counter = setup.BatchCounter()
-        history = super().fit(x, y, batch_size, epochs, verbose,
-                              callbacks=[*(callbacks or []), counter], **kwargs)
+        try:
+            history = super().fit(x, y, batch_size, epochs, verbose,
+                                  callbacks=[*(callbacks or []), counter], **kwargs)
+        except UnboundLocalError:
+            # Keras's JAX trainer (3.15) fails on its own unset logs when no batch came.
+            if counter.batches:
+                raise
+            history = None
         # Keras only finalizes a single `keras.optimizers.Optimizer`: with use_ema=True,
         # each player's moving average becomes its weights here, as Keras does for one.
         self.optimizer.finalize_variable_values()
