@@ -5,13 +5,16 @@ variant runs in its own process (Keras picks its backend at import); the rounds 
 interleaved (TF graph, TF XLA, JAX, TF graph, ...) so the machine's noise hits every
 variant alike. Each worker compiles with one warm-up `fit`, then times a second `fit` of
 ``--steps`` generator steps. Prints critic images/s (real examples consumed by critic
-updates per second), medians over ``--repeats`` rounds, and ratios to TensorFlow graph mode.
+updates per second; for ``control``, images fitted per second), medians over ``--repeats`` rounds, and ratios to TensorFlow graph mode.
 
 Workloads:
 - ``dcgan28``: 28x28 DCGAN generator and layer-free critic (width 64, latent 128), batch 64
   per critic step, 5 critic steps (as bench/train_step.py).
 - ``mlp2d``: the toy MLPs (3 x 128 ReLU, latent 2), batch 256 per critic step, 5 critic
   steps (the grid25 preset's shape).
+- ``control``: no keras_wgan code at all: plain Keras ``fit`` of the same DCGAN generator
+  on a mean-squared error, batch 64 (images/s). It shows how fast each backend runs these
+  convolutions by itself, so the GAN rows can be read against it.
 
     .venv/bin/python bench/backends.py [--steps 20 --repeats 3 --workloads dcgan28 mlp2d]
 """
@@ -28,6 +31,7 @@ VARIANTS = [("tensorflow", False), ("tensorflow", True), ("jax", True)]
 WORKLOADS = {
     "dcgan28": {"per_step": 64, "critic_steps": 5},
     "mlp2d": {"per_step": 256, "critic_steps": 5},
+    "control": {"per_step": 64, "critic_steps": 1},
 }
 
 
@@ -45,6 +49,8 @@ def worker(workload, jit, steps):
 
     keras.utils.set_random_seed(0)
     spec = WORKLOADS[workload]
+    if workload == "control":
+        return control(jit, steps)
     if workload == "dcgan28":
         generator = kw.architectures.dcgan_generator(128, (28, 28, 1), width=64)
         critic = kw.architectures.dcgan_critic((28, 28, 1), width=64, norm=None)
@@ -65,6 +71,26 @@ def worker(workload, jit, steps):
     seconds = time.perf_counter() - start
     print(json.dumps({"images_per_s": batch * steps / seconds, "backend": keras.backend.backend(),
                       "jit": bool(model.jit_compile)}))
+
+
+def control(jit, steps):
+    """Plain Keras: the DCGAN generator fitted to zeros with MSE (no GAN, no keras_wgan step)."""
+    import keras
+    import numpy as np
+
+    import keras_wgan as kw
+
+    generator = kw.architectures.dcgan_generator(128, (28, 28, 1), width=64)
+    generator.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse", jit_compile=jit)
+    batch = WORKLOADS["control"]["per_step"]
+    noise = np.random.default_rng(0).normal(size=(batch * steps * 5, 128)).astype("float32")
+    targets = np.zeros((len(noise), 28, 28, 1), "float32")
+    generator.fit(noise[: batch * 2], targets[: batch * 2], batch_size=batch, verbose=0)
+    start = time.perf_counter()
+    generator.fit(noise, targets, batch_size=batch, verbose=0, shuffle=False)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"images_per_s": len(noise) / seconds, "backend": keras.backend.backend(),
+                      "jit": bool(generator.jit_compile)}))
 
 
 def run_variant(backend, jit, workload, steps):
@@ -106,7 +132,7 @@ def main():
             median = statistics.median(samples[variant])
             spread = f"{min(samples[variant]):.0f}-{max(samples[variant]):.0f}"
             rows.append((workload, label(*variant), median, spread, median / base))
-    print(f"{'workload':<9} {'variant':<10} {'critic img/s':>13} {'range':>13} {'vs TF graph':>12}")
+    print(f"{'workload':<9} {'variant':<10} {'img/s':>13} {'range':>13} {'vs TF graph':>12}")
     for workload, name, median, spread, ratio in rows:
         print(f"{workload:<9} {name:<10} {median:>13.1f} {spread:>13} {ratio:>11.2f}x")
 

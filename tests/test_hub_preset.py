@@ -10,6 +10,9 @@ import pytest
 from keras_wgan import hub
 from keras_wgan.hub.testing import make_preset, tiny_generator
 
+# Runs on every installed backend (`make test` repeats these modules under JAX).
+pytestmark = pytest.mark.all_backends
+
 LATENT = np.random.default_rng(0).standard_normal((8, 4)).astype("float32")
 
 

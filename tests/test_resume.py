@@ -15,11 +15,14 @@ import keras_wgan as kw
 from keras_wgan.resume import NonFiniteGuard, ResumableCheckpoint, TrainingDiverged
 from tests.conftest import tiny_toy_pair
 
+# Runs on every installed backend (`make test` repeats these modules under JAX).
+pytestmark = pytest.mark.all_backends
+
 SCRIPT = pathlib.Path(__file__).parent / "scripts" / "resumable_run.py"
 
 
 def run_script(*args):
-    env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
+    env = dict(os.environ, KERAS_BACKEND=keras.backend.backend(), TF_CPP_MIN_LOG_LEVEL="3")
     return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], env=env,
                           capture_output=True, text=True, timeout=300)
 
