@@ -97,6 +97,10 @@ def test_generator_moving_average_is_finalized_after_fit():
     ema = [v.numpy() for v in averaged._model_variables_moving_average]
     for variable, average in zip(gan.generator.trainable_variables, ema):
         np.testing.assert_array_equal(variable.numpy(), average)
+    # Training goes on from there (on JAX the finalized weights must not share the
+    # averages' buffers, or the next step would donate one buffer twice).
+    gan.fit(python_batches(2), steps_per_epoch=2, epochs=1, verbose=0)
+    assert int(averaged.iterations.numpy()) == 7
 
 
 def test_empty_dataset_names_the_problem():

@@ -45,7 +45,13 @@ class OptimizerPair:
     def finalize_variable_values(self, variables=None):
         """Copy each optimizer's EMA into its network's variables (a no-op without EMA)."""
         for optimizer, network in zip(self.optimizers, self._networks):
+            if not getattr(optimizer, "use_ema", False):
+                continue
             optimizer.finalize_variable_values(network.trainable_variables)
+            # The assignment shares the average's buffer; on JAX the next `fit` would then
+            # donate one buffer twice. A copy keeps every variable's storage its own.
+            for variable in network.trainable_variables:
+                variable.assign(keras.ops.copy(variable.value))
 
 
 class BatchCounter(keras.callbacks.Callback):
