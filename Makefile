@@ -8,7 +8,7 @@ export KERAS_BACKEND ?= tensorflow
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: venv demo test test-tensorflow test-jax test-slow bench-backends bench bench-input bench-quality bench-soak presets clean
+.PHONY: venv demo test test-tensorflow test-jax test-slow bench-backends bench bench-input bench-quality bench-toy-recipe bench-soak presets clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ bench-input: venv
 
 bench-quality: venv
 	$(PY) bench/quality.py
+
+bench-toy-recipe: venv
+	$(PY) bench/toy_recipe.py
 
 bench-soak: venv
 	$(PY) bench/soak.py

@@ -3,6 +3,8 @@
 import keras
 from keras import layers
 
+from keras_wgan.architectures.fourier import FourierFeatures
+
 
 def mlp_generator(latent_dim=2, output_dim=2, width=512, depth=3, name="generator"):
     """Noise -> ``depth`` Dense+ReLU layers of ``width`` -> linear ``output_dim`` points."""
@@ -13,10 +15,18 @@ def mlp_generator(latent_dim=2, output_dim=2, width=512, depth=3, name="generato
     return keras.Model(z, layers.Dense(output_dim, name="to_points")(x), name=name)
 
 
-def mlp_critic(input_dim=2, width=512, depth=3, name="critic"):
-    """Points -> ``depth`` Dense+ReLU layers of ``width`` -> one linear score."""
+def mlp_critic(input_dim=2, width=512, depth=3, fourier_scale=None, fourier_features=64,
+               name="critic"):
+    """Points -> ``depth`` Dense+ReLU layers of ``width`` -> one linear score.
+
+    With ``fourier_scale`` (cycles per input unit) the points first go through
+    `FourierFeatures` (``fourier_features`` random frequencies; Tancik et al. 2020): the
+    paper's toy critic has none, and learns the 25-Gaussian grid's fine structure slowly.
+    """
     points = keras.Input((input_dim,), name="points")
     x = points
+    if fourier_scale is not None:
+        x = FourierFeatures(fourier_features, fourier_scale, name="fourier_features")(x)
     for i in range(depth):
         x = layers.Dense(width, activation="relu", name=f"hidden{i}")(x)
     return keras.Model(points, layers.Dense(1, name="score")(x), name=name)
