@@ -2,6 +2,7 @@
 
     KERAS_BACKEND=tensorflow python bench/toy_recipe.py            # about 20 minutes
     python bench/toy_recipe.py --steps 2000 --variants recipe,raw_critic   # shorter
+    python bench/toy_recipe.py --variants recipe --seeds 1,2               # other seeds
 
 Each variant is `keras_wgan.presets.build.TOY_RECIPE` with one setting put back to the WGAN-GP
 paper's (Gulrajani et al. 2017, gan_toy.py), trained from the same seed for the same number of
@@ -29,16 +30,16 @@ VARIANTS = {
     "paper_lr": ("the paper's Adam 1e-4, constant", {"learning_rate": 1e-4,
                                                      "end_learning_rate": 1e-4}),
 }
-COLUMNS = ("variant", "change", "steps", "modes", "hq_rate", "w1", "w1_floor", "w1_ratio",
+COLUMNS = ("variant", "change", "seed", "steps", "modes", "hq_rate", "w1", "w1_floor", "w1_ratio",
            "train_s")
 
 
-def run_variant(name, steps):
+def run_variant(name, steps, seed):
     change, overrides = VARIANTS[name]
-    recipe = dict(build.TOY_RECIPE, **overrides, steps=steps)
+    recipe = dict(build.TOY_RECIPE, **overrides, steps=steps, seed=seed)
     gan, seconds = build.train_toy(recipe)
     metrics = build.evaluate_toy(gan, recipe["dataset"], **build.TOY_EVAL)
-    return {"variant": name, "change": change, "steps": steps,
+    return {"variant": name, "change": change, "seed": seed, "steps": steps,
             "modes": f"{metrics['modes_covered']}/{metrics['n_modes']}",
             "hq_rate": f"{metrics['hq_rate']:.3f}", "w1": f"{metrics['w1']:.3f}",
             "w1_floor": f"{metrics['w1_noise_floor']:.3f}",
@@ -51,14 +52,15 @@ def main(argv=None):
                         help=f"comma-separated, of: {', '.join(VARIANTS)}")
     parser.add_argument("--steps", type=int, default=build.TOY_RECIPE["steps"],
                         help="generator steps per variant (default: the recipe's)")
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds (model, noise, data)")
     args = parser.parse_args(argv)
     names = [n for n in args.variants.split(",") if n]
     unknown = [n for n in names if n not in VARIANTS]
     if unknown:
         parser.error(f"unknown variant(s) {', '.join(unknown)}; use {', '.join(VARIANTS)}")
     rows, start = [], time.perf_counter()
-    for name in names:
-        rows.append(run_variant(name, args.steps))
+    for name, seed in ((n, int(s)) for n in names for s in args.seeds.split(",") if s):
+        rows.append(run_variant(name, args.steps, seed))
         print(" ".join(f"{k}={v}" for k, v in rows[-1].items()), flush=True)
     print("\n| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS))
     for row in rows:

@@ -91,3 +91,13 @@ def test_mnist_preset_generates_images_in_range():
     assert np.all(np.isfinite(images)) and images.min() >= -1.0 and images.max() <= 1.0
     assert images.std() > 0.1  # not a constant image
     np.testing.assert_allclose(images, generator.generate(8, seed=0))
+
+
+def test_toy_preset_figure_is_drawn_from_the_bundled_weights(tmp_path):
+    from keras_wgan.presets import build
+
+    path = tmp_path / "grid25.png"
+    build.main(["--plot-toy", str(path)])
+    assert path.stat().st_size > 10_000
+    stats = build.plot_toy_preset(tmp_path / "again.png")
+    assert stats["modes_covered"] == _metadata("wgan_gp/grid25")["metrics"]["modes_covered"]

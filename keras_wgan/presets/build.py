@@ -290,6 +290,29 @@ def build_mnist(root, recipe=MNIST_RECIPE, data_dir=MNIST_DIR, log=print):
                  lambda g: evaluate_mnist(g, real_stats, classifier, **MNIST_EVAL), log)
 
 
+def plot_toy_preset(path, root=None):
+    """Draw the toy preset's evaluation samples over real grid25 points (with the HQ circles)."""
+    from keras_wgan import data, evaluation, hub, plotting
+    from keras_wgan.presets import PRESETS_DIR
+
+    generator = hub.load(str(pathlib.Path(root or PRESETS_DIR) / "wgan_gp" / "grid25"))
+    samples = generator.generate(TOY_EVAL["n_samples"], seed=TOY_EVAL["sample_seed"])
+    stats = evaluation.toy_mode_stats(samples, "grid25")
+    centres, std = data.mixture_modes("grid25")
+    plt = plotting._pyplot()
+    fig, ax = plt.subplots(figsize=(4.2, 4.2))
+    plotting.draw_toy_panel(ax, data.sample("grid25", len(samples), seed=1), samples, limit=5.0,
+                            title=f"wgan_gp/grid25: {stats['modes_covered']}/25 modes, "
+                                  f"{stats['hq_rate']:.1%} within 3 std")
+    for centre in centres:
+        ax.add_patch(plt.Circle(centre, 3 * std, fill=False, linewidth=0.5, color="tab:green"))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=7, markerscale=3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return stats
+
+
 def main(argv=None):
     from keras_wgan.presets import PRESETS_DIR
 
@@ -300,7 +323,12 @@ def main(argv=None):
     parser.add_argument("--steps-scale", type=float, default=1.0,
                         help="multiply training steps (for a smoke run; not for shipping)")
     parser.add_argument("--mnist-dir", default=MNIST_DIR)
+    parser.add_argument("--plot-toy", metavar="PNG",
+                        help="only draw the toy preset's samples (from --out) to this file")
     args = parser.parse_args(argv)
+    if args.plot_toy:
+        plot_toy_preset(args.plot_toy, args.out)
+        return
 
     def scaled(recipe):
         return dict(recipe, steps=max(1, int(recipe["steps"] * args.steps_scale)))
