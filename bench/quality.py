@@ -12,9 +12,10 @@ DCGAN of `keras_wgan.architectures`, width 32, latent 64, 64 images per critic s
 model keeps its paper's optimizers, critic steps, clip value or penalty (`compile()` with no
 arguments); the budget is the same number of *generator* steps for all four, so the WGANs
 make 5x more critic updates, as in their papers. One extra row trains the tuned toy recipe
-(`keras_wgan.presets.build.TOY_RECIPE`) on grid25, the configuration whose targets are
-25/25 modes, >= 90% high-quality samples, W1 <= 2x the noise floor in under 10 minutes
-(not reached: 18/25, 11%, 2.6x in about 3 minutes of training when last measured).
+(`keras_wgan.presets.build.TOY_RECIPE`: a Fourier-feature critic input, Adam 1e-3 decayed to
+0, 12,000 generator steps) on grid25, the configuration whose targets are 25/25 modes, >= 90%
+high-quality samples, W1 <= 2x the noise floor in under 10 minutes (`bench/toy_recipe.py`
+takes the recipe apart).
 
 Metrics: toy: modes covered and high-quality rate (`evaluation.toy_mode_stats` on 2,000
 samples) and exact W1 to real samples with its noise floor (1,000 points, 3 repeats); MNIST:

@@ -13,15 +13,15 @@ epoch, two numbers are recorded:
 - ``w1``: the exact W1 between those samples and those real points (optimal transport,
   `keras_wgan.evaluation.exact_w1`), with the noise floor (W1 between two real samples) beside it.
 
+Their Pearson and Spearman correlations over the epochs (``skip`` first epochs left out: the critic
+starts untrained, so its first estimates rise while it learns, not because samples get worse) are
+the experiment's numbers.
+
 `run_mnist` is the same experiment on MNIST digits, closer to the paper's own figures (which use
 LSUN bedrooms): a small DCGAN WGAN-GP, and sample quality measured by the classifier-FID (the
 Frechet distance in the bundled MNIST classifier's feature space, `keras_wgan.evaluation`) of
 ``eval_size`` samples from fixed noise against all the real images. Exact W1 is out of reach in
 784 dimensions; FID is the sample-quality metric the literature reports instead.
-
-Their Pearson and Spearman correlations over the epochs (``skip`` first epochs left out: the critic
-starts untrained, so its first estimates rise while it learns, not because samples get worse) are
-the experiment's numbers.
 
 The estimate only measures W1 if the critic is near its optimum, so the critic gets a head start
 (``warmup_steps``) and learns at 1e-3 against the generator's paper rate 1e-4 (a two time-scale
