@@ -104,7 +104,7 @@ def measure(kind, steps=2000, width=128, depth=3, fourier_scale=0.5, batch_size=
 
 def run(steps=2000, width=128, depth=3, fourier_scale=0.5, seed=0,
         out_dir="runs/spectral_bias"):
-    """Both critics, same seed and budget; writes ``spectral_bias.json`` and ``.png`` to ``out_dir``.
+    """Both critics, same seed and budget, written to ``out_dir`` as ``spectral_bias.json/.png``.
 
     Returns ``{"rows": [per critic], "settings": ...}``; the figure shows each critic's surface
     with the real modes and the frozen samples.
