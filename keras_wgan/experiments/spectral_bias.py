@@ -139,5 +139,5 @@ def _plot(rows, critics, seed, path):
                  f"alignment {row['alignment']:.2f}")
         plotting.draw_toy_panel(ax, real, fake, critic=critic, limit=5.5, title=title)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
