@@ -24,11 +24,13 @@ def critic_gradient_norms(gan, n=512):
     return ops.convert_to_numpy(gan.gradient_penalty.gradient_norms(real, fake, gan.critic))
 
 
-def test_wgan_gp_pulls_critic_gradients_to_one_and_samples_to_the_data():
+@pytest.mark.parametrize("seed", [0, 1])
+def test_wgan_gp_pulls_critic_gradients_to_one_and_samples_to_the_data(seed):
+    keras.utils.set_random_seed(seed)  # unseeded, the initial weights made this test flaky
     generator = kw.architectures.mlp_generator(2, 2, width=64, depth=3)
     critic = kw.architectures.mlp_critic(2, width=64, depth=3)
-    gan = kw.WGANGP(generator=generator, critic=critic, latent_dim=2, seed=0)
-    # A larger step than the paper's 1e-4 so a 300-step run shows the effect clearly.
+    gan = kw.WGANGP(generator=generator, critic=critic, latent_dim=2, seed=seed)
+    # A larger step than the paper's 1e-4 so a 500-step run shows the effect clearly.
     gan.compile(
         keras.optimizers.Adam(5e-4, beta_1=0.5, beta_2=0.9),
         keras.optimizers.Adam(5e-4, beta_1=0.5, beta_2=0.9),
@@ -37,7 +39,7 @@ def test_wgan_gp_pulls_critic_gradients_to_one_and_samples_to_the_data():
     distance_before = mean_distance_to_nearest_mode(gan.generate(1000, seed=1))
 
     data = kw.data.toy_dataset("ring8", 5 * 64, seed=0)
-    history = gan.fit(data, steps_per_epoch=100, epochs=3, verbose=0).history
+    history = gan.fit(data, steps_per_epoch=100, epochs=5, verbose=0).history
 
     norms_after = critic_gradient_norms(gan)
     distance_after = mean_distance_to_nearest_mode(gan.generate(1000, seed=1))
@@ -45,5 +47,6 @@ def test_wgan_gp_pulls_critic_gradients_to_one_and_samples_to_the_data():
     gap_after = np.mean(np.abs(norms_after - 1.0))
     assert gap_after < 0.5 * gap_before, (gap_before, gap_after)
     assert gap_after < 0.3
+    # Measured after 500 steps, seeds 0-3: ratio 0.31-0.67 (TF and JAX); after 300 up to 0.75.
     assert distance_after < 0.7 * distance_before, (distance_before, distance_after)
     assert history["gradient_penalty"][-1] < history["gradient_penalty"][0]

@@ -1,7 +1,10 @@
 """Built-in 2-D toy distributions, as NumPy samples and as endless `tf.data` pipelines.
 
-The exact parameters (the same as the reference scripts of Gulrajani et al. 2017,
-igul222/improved_wgan_training, and Arjovsky et al. 2017, Example 1):
+The parameters of the reference scripts (Gulrajani et al. 2017, igul222/improved_wgan_training
+``gan_toy.py``, and Arjovsky et al. 2017, Example 1), *before* gan_toy.py's final rescaling:
+it divides grid25 by 2.828 and ring8 by 1.414 ("stdev"); here they keep the units below, so the
+modes' geometry (std / spacing) is the reference's but distances such as W1 are 2.828x (grid25)
+and 1.414x (ring8) theirs:
 
 - ``ring8``: a mixture of 8 equally weighted Gaussians with centres on a circle of
   radius 2 at angles ``k * pi / 4``, each isotropic with std 0.02.
