@@ -1,6 +1,6 @@
 """The grid25 recipe, one change at a time: which of its changes to the paper's toy setup matter.
 
-    KERAS_BACKEND=tensorflow python bench/toy_recipe.py            # about 20 minutes
+    KERAS_BACKEND=tensorflow python bench/toy_recipe.py            # about 25 minutes
     python bench/toy_recipe.py --steps 2000 --variants recipe,raw_critic   # shorter
     python bench/toy_recipe.py --variants recipe --seeds 1,2               # other seeds
 
