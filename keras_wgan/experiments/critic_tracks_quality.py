@@ -134,7 +134,7 @@ def run_mnist(images, epochs=12, steps_per_epoch=50, batch_size=64, width=32, la
     generator and Adam(``critic_learning_rate``, 0.5, 0.9) for the critic, which first trains
     alone for ``warmup_steps`` model steps. With the preset's equal rates (2e-4 for both, 20
     warm-up steps) the critic lagged: its estimate rose from 1.5 to 2.5 while classifier-FID
-    fell from 129 to 32 (Pearson -0.54 over 12 epochs); at 5x the generator's rate with 100
+    fell from 129 to 32 (Pearson -0.54 over epochs 2-12); at 5x the generator's rate with 100
     warm-up steps it fell with FID (Pearson 0.87, Spearman 0.99).
 
     Args:

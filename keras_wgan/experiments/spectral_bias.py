@@ -36,8 +36,8 @@ import numpy as np
 from keras import ops
 
 from keras_wgan import architectures, data, plotting
-from keras_wgan.data.toy import GRID25_SPACING
 from keras_wgan.backend import input_gradients, resolve_jit_compile
+from keras_wgan.data.toy import GRID25_SPACING
 from keras_wgan.evaluation import exact_w1
 from keras_wgan.experiments.fixed_pair import PairTrainer, critic_gap, train_steps
 from keras_wgan.layers import GradientPenalty
