@@ -1,23 +1,65 @@
-"""Safe extraction of preset archives (`.tar`, `.tar.gz`, `.tgz`, `.zip`).
+"""Extraction of preset archives that trusts nothing inside them.
 
-Keras' own `extract_archive` *skips* unsafe members with a warning; a preset that silently
-loses a file is worse than one refused, so every member is checked first and the whole archive
-is refused if any member would escape the target folder. Tar extraction then still goes through
-Python's `filter="data"` (PEP 706) as a second line of defence; zip needs the checks by hand
-because `zipfile` has no filters (it rewrites `..` and absolute names instead of refusing them).
+A preset is three regular files, perhaps in a folder, so that is all an archive may hold:
+every symbolic link, hard link, device, fifo or sparse member is refused outright, whatever it
+points at. Nothing here goes through `TarFile.extractall` or tarfile's `filter="data"`
+(PEP 706): that filter checks links with `os.path.realpath`, which silently stops resolving
+once a path passes PATH_MAX, so on Python before 3.11.13/3.12.11/3.13.4 an archive of long
+nested names and symlinks (CVE-2025-4517) passes it and writes outside the target. Instead:
+
+- every name is checked component by component: no empty, `.` or `..` component (a leading
+  `./`, as `tar -C folder .` writes, is dropped), no absolute path, drive letter, backslash or
+  NUL, no component over 255 bytes and no name over 1024;
+- this module writes each member itself into a fresh staging folder: folders are created
+  with `mkdir` and opened with `O_DIRECTORY | O_NOFOLLOW` relative to their parent (`dir_fd`),
+  files with `O_CREAT | O_EXCL | O_NOFOLLOW`, so nothing is ever written through a link and a
+  name given twice is refused;
+- a tar is read as a stream (`r|`), one member at a time, never `getmembers()` (which
+  decompresses the whole archive first); each member's size is checked against the byte
+  budget before its data is read, and a reader under tarfile counts the decompressed bytes it
+  really reads (data plus a small allowance per header), so a bomb declaring 16 GiB is refused
+  at its first header;
+- a zip's member count and declared sizes come from its central directory before anything is
+  decompressed, and the bytes really decompressed are counted while copying;
+- the member count is bounded too (10,000 by default), so 100,000 empty files are refused.
+
+Only when the whole archive passed are the staged entries moved into the target; on any
+refusal the staging folder is removed and the target is left as it was. Limits come from
+`KERAS_WGAN_MAX_ARCHIVE_BYTES` and `KERAS_WGAN_MAX_ARCHIVE_MEMBERS` or keywords.
 """
 
+import bz2
+import contextlib
+import gzip
+import lzma
 import os
-import posixpath
+import re
+import shutil
 import stat
 import tarfile
+import tempfile
 import zipfile
+import zlib
 
-from keras_wgan.hub.errors import UnsafeArchiveError
+from keras_wgan.hub.errors import PresetFormatError, UnsafeArchiveError
 
 #: Default bound on the total uncompressed size of an archive (presets are a few MB).
 DEFAULT_MAX_BYTES = 1 << 30
+#: Default bound on the number of members (a preset has three files).
+DEFAULT_MAX_MEMBERS = 10_000
+#: Longest path component and longest member name, in bytes (NAME_MAX, and far above any
+#: name a preset uses but far below PATH_MAX).
+MAX_COMPONENT_BYTES = 255
+MAX_NAME_BYTES = 1024
+#: Decompressed bytes a tar may spend per member on its header and pax/GNU long-name records.
+HEADER_ALLOWANCE = 8 * 1024
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+_CHUNK = 1 << 20
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_DRIVE = re.compile(r"^[A-Za-z]:")
+# Errors a damaged compressed stream raises on read (gzip's BadGzipFile is an OSError).
+_STREAM_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError)
 
 
 def is_archive(path):
@@ -25,98 +67,384 @@ def is_archive(path):
     return str(path).lower().endswith(ARCHIVE_SUFFIXES)
 
 
+def positive_env(name, default, cast=int):
+    """`$name` parsed with `cast` if set, else `default`; one clear line if it is not positive."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = cast(raw)
+    except ValueError:
+        value = None
+    if value is None or not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {raw!r}; fix or unset it")
+    return value
+
+
 def max_archive_bytes():
     """The size bound: `$KERAS_WGAN_MAX_ARCHIVE_BYTES` if set, else `DEFAULT_MAX_BYTES`."""
-    return int(os.environ.get("KERAS_WGAN_MAX_ARCHIVE_BYTES", DEFAULT_MAX_BYTES))
+    return positive_env("KERAS_WGAN_MAX_ARCHIVE_BYTES", DEFAULT_MAX_BYTES)
 
 
-def _refuse(archive, member, why):
-    raise UnsafeArchiveError(
-        f"refusing to extract {os.fspath(archive)!r}: member {member!r} {why}; "
-        "rebuild the archive with relative paths inside one folder and no links leaving it"
-    )
+def max_archive_members():
+    """The member bound: `$KERAS_WGAN_MAX_ARCHIVE_MEMBERS` if set, else `DEFAULT_MAX_MEMBERS`."""
+    return positive_env("KERAS_WGAN_MAX_ARCHIVE_MEMBERS", DEFAULT_MAX_MEMBERS)
 
 
-def _check_name(archive, name):
-    """Refuse absolute names, drive letters and any name that climbs out with `..`."""
-    if not name or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        _refuse(archive, name, "has an absolute path")
-    normalized = posixpath.normpath(name.replace("\\", "/"))
-    if normalized.startswith("../") or ".." in name.replace("\\", "/").split("/"):
-        _refuse(archive, name, "uses '..' to leave the target folder")
-    return normalized
+class _Limits:
+    """The bounds of one extraction and the one-line refusals that name them."""
 
+    def __init__(self, label, max_bytes, max_members):
+        self.label = label
+        self.max_bytes = max_archive_bytes() if max_bytes is None else int(max_bytes)
+        self.max_members = max_archive_members() if max_members is None else int(max_members)
 
-def _check_link(archive, name, target, hard):
-    """A link's target must resolve inside the folder (hard links are relative to its root)."""
-    if target.startswith(("/", "\\")):
-        _refuse(archive, name, f"is a link to the absolute path {target!r}")
-    base = "" if hard else posixpath.dirname(posixpath.normpath(name))
-    resolved = posixpath.normpath(posixpath.join(base, target))
-    if resolved == ".." or resolved.startswith("../"):
-        _refuse(archive, name, f"is a link to {target!r}, outside the target folder")
-
-
-def _check_total(archive, total, max_bytes):
-    if total > max_bytes:
+    def refuse(self, member, why):
         raise UnsafeArchiveError(
-            f"refusing to extract {os.fspath(archive)!r}: it expands to {total} bytes, over the "
-            f"bound of {max_bytes}; raise KERAS_WGAN_MAX_ARCHIVE_BYTES if you trust it"
+            f"refusing to extract {self.label}: member {member!r} {why}; a preset archive holds "
+            "only regular files and folders with plain relative names, so rebuild it from the "
+            "preset folder (tar czf / zip -r)"
         )
 
+    def too_large(self, at_least):
+        raise UnsafeArchiveError(
+            f"refusing to extract {self.label}: it expands to at least {at_least} bytes, over "
+            f"the bound of {self.max_bytes}; raise KERAS_WGAN_MAX_ARCHIVE_BYTES if you trust it"
+        )
 
-def _extract_tar(path, target, max_bytes):
-    with tarfile.open(path, "r:*") as tar:
-        members = tar.getmembers()
-        total = 0
-        for member in members:
-            _check_name(path, member.name)
-            if member.issym() or member.islnk():
-                _check_link(path, member.name, member.linkname, hard=member.islnk())
-            elif member.ischr() or member.isblk() or member.isfifo() or member.isdev():
-                _refuse(path, member.name, "is a device or fifo")
-            total += max(member.size, 0)
-            _check_total(path, total, max_bytes)
-        try:
-            tar.extractall(target, members=members, filter="data")
-        except tarfile.FilterError as e:  # what our checks missed, the PEP 706 filter catches
-            _refuse(path, e.tarinfo.name, f"was refused by tarfile's 'data' filter ({e})")
+    def too_many(self, at_least):
+        raise UnsafeArchiveError(
+            f"refusing to extract {self.label}: it holds at least {at_least} members, over the "
+            f"bound of {self.max_members}; raise KERAS_WGAN_MAX_ARCHIVE_MEMBERS if you trust it"
+        )
 
-
-def _extract_zip(path, target, max_bytes):
-    with zipfile.ZipFile(path) as archive:
-        infos = archive.infolist()
-        total = 0
-        for info in infos:
-            _check_name(path, info.filename)
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                _check_link(path, info.filename, archive.read(info).decode(), hard=False)
-                _refuse(path, info.filename, "is a symlink (zip presets must hold plain files)")
-            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode):
-                _refuse(path, info.filename, "is a device or fifo")
-            # ZipExtFile never yields more than `file_size` bytes, so the declared sizes bound
-            # what extraction writes even for a lying header.
-            total += info.file_size
-            _check_total(path, total, max_bytes)
-        archive.extractall(target, members=infos)
+    def damaged(self, error):
+        detail = str(error).splitlines()[0] if str(error) else ""
+        raise PresetFormatError(
+            f"{self.label} is a damaged archive ({type(error).__name__}: {detail}); "
+            "download or pack it again"
+        ) from None
 
 
-def safe_extract(path, target, *, max_bytes=None):
-    """Extracts the archive at `path` into the existing folder `target`, or refuses it whole.
+def member_parts(name, limits):
+    """The path components of member `name`, refusing any name that is not plain and relative.
 
-    Refused (with `UnsafeArchiveError`, before anything is written): absolute member names,
-    names with `..`, symbolic or hard links whose target leaves `target`, devices and fifos, zip
-    symlinks, and archives whose members add up to more than `max_bytes` uncompressed
-    (default `max_archive_bytes()`).
+    Returns `[]` for the archive's root folder (`.` or `./`).
     """
-    max_bytes = max_archive_bytes() if max_bytes is None else max_bytes
-    if tarfile.is_tarfile(path):
-        _extract_tar(path, target, max_bytes)
-    elif zipfile.is_zipfile(path):
-        _extract_zip(path, target, max_bytes)
+    if not isinstance(name, str) or name == "":
+        limits.refuse(name, "has an empty name")
+    if "\0" in name:
+        limits.refuse(name, "contains a NUL byte")
+    if "\\" in name:
+        limits.refuse(name, "contains a backslash (a Windows path separator)")
+    size = len(name.encode("utf-8", "surrogateescape"))
+    if size > MAX_NAME_BYTES:
+        limits.refuse(name[:80] + "...", f"has a {size}-byte name, over {MAX_NAME_BYTES}")
+    if name.startswith("/"):
+        limits.refuse(name, "has an absolute path")
+    if _DRIVE.match(name):
+        limits.refuse(name, "has an absolute path (a drive letter)")
+    parts = name.split("/")
+    while len(parts) > 1 and parts[0] == ".":  # "./config.json", as `tar -C dir .` writes
+        parts.pop(0)
+    if parts[-1] == "":  # "folder/" names a folder
+        parts.pop()
+    if parts == ["."]:
+        return []
+    for part in parts:
+        if part == "..":
+            limits.refuse(name, "uses '..' to leave the target folder")
+        if part in ("", "."):
+            limits.refuse(name, "has an empty or '.' path component")
+        if len(part.encode("utf-8", "surrogateescape")) > MAX_COMPONENT_BYTES:
+            limits.refuse(name[:80] + "...", f"has a component over {MAX_COMPONENT_BYTES} bytes")
+    return parts
+
+
+class _Writer:
+    """Creates folders and files below one staging folder without ever following a link."""
+
+    def __init__(self, root_fd, limits):
+        self.root_fd = root_fd
+        self.limits = limits
+
+    def folder(self, parts, name):
+        """An open descriptor of the folder `parts`, created as needed (caller closes it)."""
+        fd = os.dup(self.root_fd)
+        try:
+            for part in parts:
+                try:
+                    os.mkdir(part, 0o755, dir_fd=fd)
+                except FileExistsError:
+                    pass
+                try:
+                    child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                except OSError:  # ENOTDIR: a file of that name; ELOOP: a link
+                    self.limits.refuse(name, f"needs {part!r} to be a folder, but the archive "
+                                       "already made it a file")
+                os.close(fd)
+                fd = child
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def file(self, parts, name, chunks):
+        """Writes the bytes of `chunks` to a new file `parts`; refuses a name given twice."""
+        parent = self.folder(parts[:-1], name)
+        try:
+            fd = os.open(parts[-1], _FILE_FLAGS, 0o644, dir_fd=parent)
+        except FileExistsError:
+            self.limits.refuse(name, "appears twice (or names both a file and a folder)")
+        finally:
+            os.close(parent)
+        with open(fd, "wb", closefd=True) as out:
+            for chunk in chunks:
+                out.write(chunk)
+
+
+class _CountingReader:
+    """Reads a decompressed tar stream, refusing it once it passes its byte allowance.
+
+    tarfile itself reads header blocks and pax/GNU long-name records (a hostile one could
+    declare gigabytes), so the count covers everything it reads, not only member data.
+    """
+
+    def __init__(self, stream, limits):
+        self.stream = stream
+        self.limits = limits
+        self.count = 0
+        self.allowed = 2 * HEADER_ALLOWANCE
+
+    def read(self, size=-1):
+        room = self.allowed - self.count
+        if size is None or size < 0 or size > room + 1:
+            size = room + 1
+        try:
+            data = self.stream.read(size)
+        except _STREAM_ERRORS as error:
+            self.limits.damaged(error)
+        self.count += len(data)
+        if self.count > self.allowed:
+            self.limits.too_large(self.count)
+        return data
+
+
+def _short(text, limit=80):
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
+
+
+def _member_kind(member):
+    if member.issym():
+        return f"is a symbolic link (to {_short(member.linkname)})"
+    if member.islnk():
+        return f"is a hard link (to {_short(member.linkname)})"
+    if member.ischr() or member.isblk():
+        return "is a device"
+    if member.isfifo():
+        return "is a fifo"
+    if member.issparse():
+        return "is a sparse file"
+    return f"has the unsupported tar type {member.type!r}"
+
+
+def _extract_tar(stream, writer, limits):
+    reader = _CountingReader(stream, limits)
+    declared = 0
+    try:
+        with tarfile.open(fileobj=reader, mode="r|") as tar:
+            for count, member in enumerate(tar, 1):
+                if count > limits.max_members:
+                    limits.too_many(count)
+                # Every member's declared size is what tarfile will read (or skip) for it.
+                declared += max(member.size, 0)
+                if declared > limits.max_bytes:
+                    limits.too_large(declared)
+                blocks = -(-max(member.size, 0) // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
+                reader.allowed += blocks + HEADER_ALLOWANCE
+                parts = member_parts(member.name, limits)
+                if member.isdir():
+                    if parts:
+                        os.close(writer.folder(parts, member.name))
+                elif member.type in (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.CONTTYPE):
+                    if not parts:
+                        limits.refuse(member.name, "is a file named like the root folder")
+                    data = tar.extractfile(member)
+                    writer.file(parts, member.name, iter(lambda: data.read(_CHUNK), b""))
+                else:
+                    limits.refuse(member.name, _member_kind(member))
+    except (tarfile.TarError, EOFError, zlib.error) as error:
+        limits.damaged(error)
+
+
+def _zip_kind(info):
+    mode = info.external_attr >> 16
+    kind = stat.S_IFMT(mode)
+    if info.flag_bits & 0x1:
+        return "is encrypted"
+    if kind in (0, stat.S_IFREG, stat.S_IFDIR):
+        return None
+    if kind == stat.S_IFLNK:
+        return "is a symbolic link"
+    if kind in (stat.S_IFCHR, stat.S_IFBLK):
+        return "is a device"
+    if kind == stat.S_IFIFO:
+        return "is a fifo"
+    return f"has the unsupported file type {oct(kind)}"
+
+
+def _zip_plan(archive, limits):
+    """Checks a zip's central directory: member count, names, types and declared sizes."""
+    infos = archive.infolist()
+    if len(infos) > limits.max_members:
+        limits.too_many(len(infos))
+    declared = 0
+    for info in infos:
+        kind = _zip_kind(info)
+        if kind:
+            limits.refuse(info.filename, kind)
+        declared += info.file_size
+        if declared > limits.max_bytes:
+            limits.too_large(declared)
+    return infos
+
+
+def _copy_zip_member(archive, info, limits, budget):
+    """Yields the member's bytes, counting what is really decompressed against the budget."""
+    try:
+        with archive.open(info) as member:
+            while True:
+                chunk = member.read(_CHUNK)
+                if not chunk:
+                    return
+                budget[0] += len(chunk)
+                if budget[0] > limits.max_bytes:
+                    limits.too_large(budget[0])
+                yield chunk
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, *_STREAM_ERRORS) as error:
+        limits.damaged(error)
+
+
+def _open_zip(source, limits):
+    try:
+        return zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, NotImplementedError, *_STREAM_ERRORS) as error:
+        limits.damaged(error)
+
+
+def _extract_zip(source, writer, limits):
+    with _open_zip(source, limits) as archive:
+        infos = _zip_plan(archive, limits)
+        budget = [0]
+        for info in infos:
+            parts = member_parts(info.filename, limits)
+            if info.is_dir() or stat.S_ISDIR(info.external_attr >> 16):
+                if parts:
+                    os.close(writer.folder(parts, info.filename))
+            elif not parts:
+                limits.refuse(info.filename, "is a file named like the root folder")
+            else:
+                writer.file(parts, info.filename, _copy_zip_member(archive, info, limits, budget))
+
+
+def check_zip(path, *, max_bytes=None, max_members=None, label=None):
+    """Refuses a zip (such as a `.keras` file) that is damaged, holds links or devices, or
+    whose central directory declares more members or bytes than the bounds allow."""
+    limits = _Limits(label or repr(os.fspath(path)), max_bytes, max_members)
+    with _open_zip(path, limits) as archive:
+        _zip_plan(archive, limits)
+
+
+#: How each tar compression is undone, by the name `sniff` gives it.
+DECOMPRESSORS = {
+    "gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb"),
+    "bzip2": bz2.BZ2File,
+    "xz": lzma.LZMAFile,
+    "tar": contextlib.nullcontext,
+}
+
+
+def sniff(fileobj):
+    """`"zip"`, a key of `DECOMPRESSORS` for a tar, or None, from the file's first bytes."""
+    head = fileobj.read(512)
+    fileobj.seek(0)
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh"):
+        return "bzip2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    zipped = head.startswith((b"PK\x03\x04", b"PK\x05\x06")) or zipfile.is_zipfile(fileobj)
+    fileobj.seek(0)
+    if zipped:
+        return "zip"
+    try:
+        tarfile.TarInfo.frombuf(head, "utf-8", "surrogateescape")
+    except tarfile.HeaderError:
+        return None
+    return "tar"
+
+
+@contextlib.contextmanager
+def _opened(archive):
+    """A path opened for binary reading, or an open file object passed through unclosed."""
+    if isinstance(archive, (str, os.PathLike)):
+        with open(archive, "rb") as fileobj:
+            yield fileobj
     else:
-        raise UnsafeArchiveError(
-            f"{os.fspath(path)!r} is neither a tar nor a zip archive; "
-            "pack the preset folder with `tar czf` or `zip -r`"
+        yield archive
+
+
+def _move_into(staging, target, limits):
+    names = sorted(os.listdir(staging))
+    clashes = [name for name in names if os.path.lexists(os.path.join(target, name))]
+    if clashes:
+        raise FileExistsError(
+            f"cannot extract {limits.label} into {os.fspath(target)!r}: it already holds "
+            f"{clashes[0]!r}; extract into an empty folder"
         )
+    for name in names:
+        os.rename(os.path.join(staging, name), os.path.join(target, name))
+
+
+def safe_extract(archive, target, *, max_bytes=None, max_members=None):
+    """Extracts `archive` into the existing folder `target`, or refuses it whole.
+
+    Args:
+        archive: path of a tar (plain, gzip, bzip2 or xz; recognised by content) or zip
+            archive, or a seekable binary file object holding one.
+        target: an existing folder; the archive's entries appear in it only if all passed.
+        max_bytes: bound on the bytes the archive expands to (default `max_archive_bytes()`).
+        max_members: bound on its member count (default `max_archive_members()`).
+
+    Raises:
+        UnsafeArchiveError: a link, device, fifo or sparse member, a name that is absolute,
+            climbs with `..` or is not plain, a name given twice, more than `max_members`
+            members or more than `max_bytes` bytes, or neither a tar nor a zip.
+        PresetFormatError: a damaged archive (bad CRC, truncated, corrupt compression).
+    """
+    label = repr(os.fspath(archive)) if isinstance(archive, (str, os.PathLike)) else "archive"
+    limits = _Limits(label, max_bytes, max_members)
+    with _opened(archive) as fileobj:
+        kind = sniff(fileobj)
+        if kind is None:
+            raise UnsafeArchiveError(
+                f"{label} is neither a tar nor a zip archive; "
+                "pack the preset folder with `tar czf` or `zip -r`"
+            )
+        staging = tempfile.mkdtemp(prefix=".extracting-", dir=target)
+        try:
+            root_fd = os.open(staging, _DIR_FLAGS)
+            try:
+                writer = _Writer(root_fd, limits)
+                if kind == "zip":
+                    _extract_zip(fileobj, writer, limits)
+                else:
+                    with DECOMPRESSORS[kind](fileobj) as stream:
+                        _extract_tar(stream, writer, limits)
+            finally:
+                os.close(root_fd)
+            _move_into(staging, target, limits)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target

@@ -1,20 +1,23 @@
-"""The download cache: atomic, locked, sha256-checked, with an offline switch.
+"""The download cache: atomic, locked, sha256-checked, bounded, with an offline switch.
 
 Layout under `cache_root()` (`$KERAS_WGAN_CACHE`, default `~/.keras/keras_wgan`)::
 
     entries/<key>/     one complete preset folder (or `model.keras`) per handle, plus
                        `.source.json` recording the handle and the sha256 it came from
-    locks/<key>.lock   `fcntl.flock` target: one process fetches a handle while others wait
+    locks/<key>.lock   `flock` target: one process fetches a handle while others wait (at most
+                       `KERAS_WGAN_LOCK_TIMEOUT` seconds); holds the holder's pid and host
     tmp/<key>.<rand>/  staging for a fetch in progress; removed whatever happens
 
 `<key>` is a readable slug of the handle plus 16 hex digits of its sha256. An entry only ever
-appears by `os.replace` of a staged folder that was downloaded, hash-checked and extracted
-completely, so a reader sees a whole entry or none; the staging folder lives on the same file
-system (under the cache root) so the rename is atomic. Locks are POSIX (`fcntl`) only.
+appears by `os.replace` of a staged folder that was downloaded (with timeouts and a size cap,
+see `hub.download`), hash-checked and extracted completely (see `hub.archive`), so a reader
+sees a whole entry or none; the staging folder lives on the same file system (under the cache
+root) so the rename is atomic. Staging left by a killed process is removed by the next fetch:
+its own handle's at once (under the lock), any other handle's once that handle's lock is free.
+Locks are POSIX (`fcntl`) only.
 """
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -22,22 +25,19 @@ import pathlib
 import re
 import shutil
 import tempfile
+import time
 import urllib.parse
 
-import keras
-
-from keras_wgan.hub.archive import safe_extract
-from keras_wgan.hub.errors import (
-    DownloadError,
-    IntegrityError,
-    OfflineError,
-    PresetFormatError,
-)
+from keras_wgan.hub import locking
+from keras_wgan.hub.archive import check_zip, safe_extract
+from keras_wgan.hub.download import REMOTE_SCHEMES, fetch_to
+from keras_wgan.hub.errors import IntegrityError, OfflineError, PresetFormatError
 from keras_wgan.hub.preset import is_preset_dir, sha256_file, verify_preset
 
 SOURCE_FILE = ".source.json"
 KERAS_FILE = "model.keras"
-REMOTE_SCHEMES = ("http", "https")
+#: Age after which a staging entry whose handle cannot be told from its name is removed.
+STALE_SECONDS = 600
 
 
 def cache_root(cache_dir=None):
@@ -57,17 +57,43 @@ def cache_key(handle):
     return f"{slug}-{hashlib.sha256(str(handle).encode()).hexdigest()[:16]}"
 
 
-@contextlib.contextmanager
-def handle_lock(root, key):
-    """Holds an exclusive `flock` on `<root>/locks/<key>.lock` (blocks until it is free)."""
+def handle_lock(root, key, *, timeout=None, label=None):
+    """Holds the exclusive lock `<root>/locks/<key>.lock`, waiting at most `timeout` seconds."""
     lock_dir = root / "locks"
     lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / f"{key}.lock", "a+b") as lock_file:
-        fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+    return locking.held(lock_dir / f"{key}.lock", timeout=timeout, label=label)
+
+
+def sweep_staging(root, own_key=None):
+    """Removes staging left in `<root>/tmp` by killed processes.
+
+    An entry `<key>.<rand>` goes once nobody holds `<key>`'s lock (a live fetch always does);
+    one whose name names no lock goes once it is `STALE_SECONDS` old. `own_key`'s entries are
+    left to its lock holder.
+    """
+    tmp = root / "tmp"
+    if not tmp.is_dir():
+        return
+    for path in tmp.iterdir():
+        key = path.name.rsplit(".", 1)[0]
+        if key == own_key:
+            continue
+        with locking.free(root / "locks" / f"{key}.lock") as free:
+            if free is None:
+                try:
+                    free = time.time() - path.lstat().st_mtime > STALE_SECONDS
+                except FileNotFoundError:
+                    continue
+            if free:
+                _remove(path)
+
+
+def _remove(path):
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 def _read_source(entry):
@@ -76,34 +102,6 @@ def _read_source(entry):
             return json.load(f)
     except (OSError, ValueError):
         return {}
-
-
-def _download(url, staging, expected, root):
-    """Fetches `url` into `staging` with `keras.utils.get_file`; returns the file's path."""
-    name = os.path.basename(urllib.parse.urlsplit(url).path) or "download"
-    target = staging / "download" / name
-    try:
-        return pathlib.Path(keras.utils.get_file(
-            fname=name, origin=url, file_hash=expected, hash_algorithm="sha256",
-            cache_dir=str(staging), cache_subdir="download"))
-    except ValueError as e:
-        if expected and target.exists():  # get_file's hash check fails with a ValueError
-            raise IntegrityError(
-                f"sha256 mismatch for {url}: expected {expected}, got {sha256_file(target)}; "
-                f"the file is corrupt or was tampered with, so the cache ({root}) was left clean; "
-                "check the registered sha256 against the file the server has"
-            ) from None
-        raise DownloadError(f"could not download {url}: {e}; check the URL") from None
-    except Exception as e:  # get_file re-raises urllib errors as a bare Exception
-        if "retrieval incomplete" in str(e):
-            raise DownloadError(
-                f"truncated download of {url} ({e}); nothing was written to the cache ({root}); "
-                "retry, and if it persists the server's file is incomplete"
-            ) from None
-        raise DownloadError(
-            f"could not download {url}: {e}; check the URL and the network, or set "
-            "KERAS_WGAN_OFFLINE=1 to use only the cache"
-        ) from None
 
 
 def _content_root(folder, label):
@@ -119,37 +117,38 @@ def _content_root(folder, label):
     )
 
 
-def _stage(handle, source, expected, staging, root, label):
+def _stage(handle, source, expected, staging, root, label, options):
     """Downloads/extracts into `staging`; returns the folder that becomes the cache entry."""
-    scheme = urllib.parse.urlsplit(source).scheme if "://" in source else ""
-    if scheme:
-        path = _download(source, staging, expected, root)
-    else:
-        path = pathlib.Path(source)
-    got = sha256_file(path)
+    note = f"the cache ({root}) was left clean"
+    path, got = fetch_to(source, staging, timeout=options.get("download_timeout"),
+                         max_bytes=options.get("max_download_bytes"), note=note)
     if expected and got != expected:
         raise IntegrityError(
             f"sha256 mismatch for {label}: expected {expected}, got {got}; the file is corrupt or "
-            f"was tampered with, so the cache ({root}) was left clean; check the registered sha256"
+            f"was tampered with, so {note}; check the registered sha256 against the file the "
+            "server has"
         )
     content = staging / "content"
     content.mkdir()
-    if path.name.lower().endswith(".keras"):
-        shutil.copyfile(path, content / KERAS_FILE)
+    if path.name.endswith(".keras"):
+        check_zip(path, label=label)
+        os.replace(path, content / KERAS_FILE)
         entry = content
     else:
         safe_extract(path, content)
+        path.unlink()
         entry = _content_root(content, label)
         try:
             verify_preset(entry)
         except IntegrityError as e:
-            raise IntegrityError(f"{e} (the cache ({root}) was left clean)") from None
+            raise IntegrityError(f"{e} ({note})") from None
     with open(entry / SOURCE_FILE, "w", encoding="utf-8") as f:
         json.dump({"handle": handle, "source": source, "sha256": got}, f)
     return entry
 
 
-def fetch(source, *, sha256=None, handle=None, cache_dir=None):
+def fetch(source, *, sha256=None, handle=None, cache_dir=None, download_timeout=None,
+          max_download_bytes=None, lock_timeout=None):
     """Returns the cache entry (a folder) for an archive or `.keras` file, fetching it if needed.
 
     Args:
@@ -160,6 +159,10 @@ def fetch(source, *, sha256=None, handle=None, cache_dir=None):
         handle: the name the user asked for (the cache key and error messages use it);
             defaults to `source`.
         cache_dir: cache root, see `cache_root`.
+        download_timeout: seconds for the connection and each read (`hub.download`).
+        max_download_bytes: bound on the downloaded file (`hub.download`).
+        lock_timeout: seconds to wait for another process fetching the same handle
+            (`hub.locking`).
 
     With `KERAS_WGAN_OFFLINE=1`, an `http(s)` source that is not already cached raises
     `OfflineError` instead of touching the network. Any failure leaves the cache as it was.
@@ -174,7 +177,9 @@ def fetch(source, *, sha256=None, handle=None, cache_dir=None):
     label = handle if handle == source else f"{handle!r} ({source})"
     key = cache_key(handle)
     entry = root / "entries" / key
-    with handle_lock(root, key):
+    options = {"download_timeout": download_timeout, "max_download_bytes": max_download_bytes}
+    sweep_staging(root, own_key=key)
+    with handle_lock(root, key, timeout=lock_timeout, label=label):
         if entry.is_dir():
             recorded = _read_source(entry).get("sha256")
             if expected is None or recorded == expected:
@@ -192,12 +197,13 @@ def fetch(source, *, sha256=None, handle=None, cache_dir=None):
             )
         tmp = root / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
-        for stale in tmp.glob(f"{key}.*"):  # left by a killed process; we hold the key's lock
-            shutil.rmtree(stale, ignore_errors=True)
+        for stale in tmp.iterdir():  # a killed process's staging: we hold the key's lock
+            if stale.name.rsplit(".", 1)[0] == key:
+                _remove(stale)
         staging = pathlib.Path(tempfile.mkdtemp(prefix=f"{key}.", dir=tmp))
         staging.chmod(0o755)  # mkdtemp makes it private; the result is shared
         try:
-            staged = _stage(handle, source, expected, staging, root, label)
+            staged = _stage(handle, source, expected, staging, root, label, options)
             if entry.exists():
                 shutil.rmtree(entry)
             entry.parent.mkdir(parents=True, exist_ok=True)
@@ -205,3 +211,4 @@ def fetch(source, *, sha256=None, handle=None, cache_dir=None):
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return entry
+

@@ -31,3 +31,7 @@ class UnsafeArchiveError(HubError, ValueError):
 
 class PresetFormatError(HubError, ValueError):
     """A directory or file is not a valid preset (missing `config.json`, bad metadata...)."""
+
+
+class LockTimeoutError(HubError, TimeoutError):
+    """Another process held a handle's cache lock for longer than the lock wait allows."""

@@ -4,10 +4,12 @@
 import json
 import os
 import pathlib
+import shutil
+import tempfile
 
 import keras
 
-from keras_wgan.hub.generator import PretrainedGenerator
+from keras_wgan.hub.generator import PretrainedGenerator, generator_of
 
 SERVING_INPUT = "latent"
 SERVING_OUTPUT = "images"
@@ -15,16 +17,47 @@ SERVING_OUTPUT = "images"
 
 def _generator_of(model):
     if isinstance(model, PretrainedGenerator):
+        generator_of(model, f"the {type(model).__name__} given")
         return model.generator, model.latent_dim, model.metadata
     generator = getattr(model, "generator", None)
     if isinstance(generator, keras.Model):
         return generator, getattr(model, "latent_dim", None), {}
     if isinstance(model, keras.Model):
+        generator_of(model, f"the {type(model).__name__} given")
         return model, None, {}
     raise TypeError(f"export_saved_model needs a generator or a GAN, got {type(model).__name__}")
 
 
-def export_saved_model(model, directory, *, latent_dim=None, cache_dir=None, verbose=False):
+def _check_target(directory, overwrite):
+    """Refuses a file, or a folder holding files unless `overwrite`; before any work is done."""
+    if directory.is_file() or (directory.exists() and not directory.is_dir()):
+        raise FileExistsError(
+            f"{directory} is a file, not a folder; choose a new folder for the SavedModel"
+        )
+    if directory.is_dir() and any(directory.iterdir()) and not overwrite:
+        raise FileExistsError(
+            f"{directory} already holds files; pass overwrite=True (keras-wgan export "
+            "--overwrite) to replace it, or choose a new folder"
+        )
+
+
+def _swap_in(staging, directory):
+    """Moves the finished `staging` folder to `directory`; an old one is kept until it is in."""
+    if directory.is_dir() and any(directory.iterdir()):
+        old = pathlib.Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-", dir=directory.parent))
+        os.replace(directory, old)  # rename over the new empty folder
+        try:
+            os.replace(staging, directory)
+        except BaseException:
+            os.replace(old, directory)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, directory)  # onto nothing, or an empty folder
+
+
+def export_saved_model(model, directory, *, latent_dim=None, cache_dir=None, verbose=False,
+                       overwrite=False):
     """Writes the generator of `model` as a TensorFlow SavedModel at `directory`.
 
     Two endpoints, both taking a float32 latent batch of shape `(None, latent_dim)` and
@@ -38,9 +71,16 @@ def export_saved_model(model, directory, *, latent_dim=None, cache_dir=None, ver
     Args:
         model: a generator `keras.Model`, a `PretrainedGenerator`, a GAN with `.generator`,
             or a handle for `keras_wgan.hub.load` (preset name, path or URL).
-        directory: output folder (created; must not already hold a SavedModel).
+        directory: output folder: new, or empty, or (with `overwrite`) one to replace.
         latent_dim: overrides the latent size read from the model.
         cache_dir: cache root used when `model` is a handle.
+        verbose: print what Keras' `ExportArchive` writes.
+        overwrite: replace a folder that already holds files. The SavedModel is written to a
+            staging folder beside `directory` and swapped in only once complete, so a failed
+            export leaves the old folder as it was.
+
+    Raises:
+        FileExistsError: `directory` is a file, or holds files and `overwrite` is False.
 
     Returns:
         `directory` as a `pathlib.Path`.
@@ -52,6 +92,8 @@ def export_saved_model(model, directory, *, latent_dim=None, cache_dir=None, ver
         )
     import tensorflow as tf  # the SavedModel format is TensorFlow's own
 
+    directory = pathlib.Path(directory)
+    _check_target(directory, overwrite)
     if isinstance(model, (str, os.PathLike)):
         from keras_wgan.hub.loader import load
 
@@ -70,10 +112,18 @@ def export_saved_model(model, directory, *, latent_dim=None, cache_dir=None, ver
     archive.track(generator)
     archive.add_endpoint("serve", serve, input_signature=[spec])
     archive.add_endpoint("serving_default", serving_default, input_signature=[spec])
-    directory = pathlib.Path(directory)
-    archive.write_out(str(directory), verbose=verbose)
-    info = {"latent_dim": latent_dim, "input": SERVING_INPUT, "output": SERVING_OUTPUT,
-            "metadata": metadata}
-    (directory / "assets").mkdir(exist_ok=True)
-    (directory / "assets" / "keras_wgan.json").write_text(json.dumps(info, indent=2))
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{directory.name}.export-",
+                                            dir=directory.parent))
+    try:
+        staging.chmod(0o755)  # mkdtemp makes it private; the result is shared
+        archive.write_out(str(staging), verbose=verbose)
+        info = {"latent_dim": latent_dim, "input": SERVING_INPUT, "output": SERVING_OUTPUT,
+                "metadata": metadata}
+        (staging / "assets").mkdir(exist_ok=True)
+        (staging / "assets" / "keras_wgan.json").write_text(json.dumps(info, indent=2))
+        _check_target(directory, overwrite)  # it may have changed while we worked
+        _swap_in(staging, directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return directory

@@ -9,9 +9,9 @@ import zipfile
 import keras
 
 from keras_wgan.hub import cache, registry
-from keras_wgan.hub.archive import is_archive
+from keras_wgan.hub.archive import check_zip, is_archive
 from keras_wgan.hub.errors import IntegrityError, PresetFormatError, UnknownPresetError
-from keras_wgan.hub.generator import PretrainedGenerator
+from keras_wgan.hub.generator import PretrainedGenerator, generator_of
 from keras_wgan.hub.preset import is_preset_dir, load_preset, sha256_file
 
 URL_SCHEMES = ("file", "http", "https")
@@ -24,12 +24,14 @@ def _load_keras_file(path, whole_model, metadata=None):
             f"{path} is not a valid .keras file (not a zip archive: truncated or corrupted); "
             "save or download it again"
         )
+    check_zip(path)  # no links or devices, member count and declared sizes within bounds
     try:
-        model = keras.saving.load_model(path)
-    except (OSError, zipfile.BadZipFile, KeyError) as error:
+        model = keras.saving.load_model(path, safe_mode=True)
+    except Exception as error:  # damaged zip, foreign config, weights of another model...
+        text = str(error).strip().splitlines()
         raise PresetFormatError(
-            f"{path} is a damaged .keras file ({type(error).__name__}: {error}); "
-            "save or download it again"
+            f"{path} is a damaged or foreign .keras file ({type(error).__name__}: "
+            f"{text[0][:200] if text else ''}); save or download it again"
         ) from None
     if whole_model:
         if not isinstance(getattr(model, "generator", None), keras.Model):
@@ -37,12 +39,12 @@ def _load_keras_file(path, whole_model, metadata=None):
                 f"{path} holds a {type(model).__name__}, not a whole GAN; "
                 "load it with whole_model=False"
             )
+        generator_of(model, path)
         return model
+    own = model.metadata if isinstance(model, PretrainedGenerator) else None
+    generator, latent_dim = generator_of(model, path, own)
     if isinstance(model, PretrainedGenerator):
         return model
-    generator = model.generator if isinstance(getattr(model, "generator", None),
-                                              keras.Model) else model
-    latent_dim = getattr(model, "latent_dim", None)
     return PretrainedGenerator(generator, latent_dim=latent_dim,
                                metadata=metadata or {"source": str(path)})
 
@@ -65,7 +67,7 @@ def _load_local(path, whole_model):
     )
 
 
-def _load_source(source, *, handle, sha256, whole_model, cache_dir):
+def _load_source(source, *, handle, sha256, whole_model, cache_dir, download_timeout=None):
     """Loads what `source` (a path or URL) points at, through the cache for archives/URLs."""
     scheme = urllib.parse.urlsplit(source).scheme if "://" in source else ""
     if scheme and scheme not in URL_SCHEMES:
@@ -90,11 +92,12 @@ def _load_source(source, *, handle, sha256, whole_model, cache_dir):
         local = pathlib.Path(urllib.request.url2pathname(urllib.parse.urlsplit(source).path))
         if local.is_dir():  # a file:// URL of a preset folder needs no cache
             return _load_local(local, whole_model)
-    entry = cache.fetch(source, sha256=sha256, handle=handle, cache_dir=cache_dir)
+    entry = cache.fetch(source, sha256=sha256, handle=handle, cache_dir=cache_dir,
+                        download_timeout=download_timeout)
     return _load_local(entry, whole_model)
 
 
-def load(handle, *, whole_model=False, cache_dir=None):
+def load(handle, *, whole_model=False, cache_dir=None, download_timeout=None):
     """Loads a pretrained generator (or, with `whole_model=True`, the whole GAN) by handle.
 
     `handle` may be:
@@ -103,9 +106,16 @@ def load(handle, *, whole_model=False, cache_dir=None):
       - a local archive of such a folder (`.tar.gz`, `.tgz`, `.tar`, `.zip`) or a `.keras` file;
       - a `file://`, `http://` or `https://` URL of an archive or `.keras` file.
 
-    Archives and URLs go through the cache (see `keras_wgan.hub.cache`): downloaded once,
-    sha256-checked, extracted safely, shared between processes. `KERAS_WGAN_OFFLINE=1` forbids
-    network access and loads only what is cached.
+    Archives and URLs go through the cache (see `keras_wgan.hub.cache`): downloaded once with
+    timeouts and a size cap, sha256-checked, extracted safely, shared between processes.
+    `KERAS_WGAN_OFFLINE=1` forbids network access and loads only what is cached.
+    `download_timeout` (seconds for the connection and each read; default
+    `$KERAS_WGAN_DOWNLOAD_TIMEOUT` or 60) ends a download from a server that stalls.
+
+    Whatever the handle holds must be a generator, or a GAN holding one (see
+    `hub.generator.generator_of`: one flat `(batch, latent_dim)` input, one output that is
+    neither class probabilities nor one score per example); anything else, a damaged file, or
+    a config that is not a Keras model raises `PresetFormatError` in one line.
 
     Returns:
         A `PretrainedGenerator` (`generate(n, seed=None)` returns NumPy samples), or the GAN
@@ -116,10 +126,11 @@ def load(handle, *, whole_model=False, cache_dir=None):
         entry = registry.get_preset(handle)
         label = f"{entry['name']}/{entry['version']}"
         return _load_source(entry["handle"], handle=label, sha256=entry["sha256"],
-                            whole_model=whole_model, cache_dir=cache_dir)
+                            whole_model=whole_model, cache_dir=cache_dir,
+                            download_timeout=download_timeout)
     looks_like_name = registry.parse_handle(handle) is not None
     if "://" not in handle and not os.path.exists(os.path.expanduser(handle)) and looks_like_name:
         registry.get_preset(handle)  # raises UnknownPresetError listing the known presets
         raise UnknownPresetError(f"unknown preset {handle!r}")  # pragma: no cover
     return _load_source(handle, handle=handle, sha256=None, whole_model=whole_model,
-                        cache_dir=cache_dir)
+                        cache_dir=cache_dir, download_timeout=download_timeout)

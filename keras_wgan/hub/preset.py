@@ -30,7 +30,7 @@ import keras
 import numpy as np
 
 from keras_wgan.hub.errors import IntegrityError, PresetFormatError
-from keras_wgan.hub.generator import PretrainedGenerator
+from keras_wgan.hub.generator import PretrainedGenerator, generator_of
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
@@ -161,13 +161,50 @@ def _check_float16(staging, kind, generator, latent_dim, tolerance):
     return {"float16_max_abs_error": error, "float16_tolerance": tolerance}
 
 
+def _read_json(path, what):
+    """The parsed JSON file `path`; `PresetFormatError` naming the file and the error position."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except json.JSONDecodeError as error:
+        raise PresetFormatError(
+            f"{path} is not valid JSON ({error.msg} at line {error.lineno} column "
+            f"{error.colno}); {what}"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise PresetFormatError(f"{path} is not UTF-8 text ({error.reason}); {what}") from None
+
+
+def _one_line(error):
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:200] if text else ''}"
+
+
 def _build(directory, kind):
-    with open(directory / CONFIG_FILE, encoding="utf-8") as f:
-        config = json.load(f)
-    # deserialize_keras_object also replays the saved build_config, so variables exist
-    # before the weights are loaded into them.
-    obj = keras.saving.deserialize_keras_object(config)
-    obj.load_weights(directory / WEIGHTS_FILE)
+    """Deserializes `config.json` (safe mode: no Python lambdas) and loads the weights."""
+    fix = "re-download the preset or re-save it with save_preset()"
+    config = _read_json(directory / CONFIG_FILE, fix)
+    if not isinstance(config, dict):
+        raise PresetFormatError(f"{directory / CONFIG_FILE} holds a JSON "
+                                f"{type(config).__name__}, not a serialized Keras model; {fix}")
+    try:
+        # deserialize_keras_object also replays the saved build_config, so variables exist
+        # before the weights are loaded into them.
+        obj = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    except Exception as error:  # a foreign or damaged config fails in many ways
+        raise PresetFormatError(f"{directory / CONFIG_FILE} does not describe a Keras model "
+                                f"({_one_line(error)}); {fix}") from None
+    if not isinstance(obj, keras.Model):
+        raise PresetFormatError(
+            f"{directory / CONFIG_FILE} describes a {type(obj).__name__} "
+            f"{'layer' if isinstance(obj, keras.layers.Layer) else 'object'}, not a generator "
+            f"or GAN model; {fix}"
+        )
+    try:
+        obj.load_weights(directory / WEIGHTS_FILE)
+    except Exception as error:  # missing, damaged, or made for another architecture
+        raise PresetFormatError(f"{directory / WEIGHTS_FILE} does not fit {directory / CONFIG_FILE}"
+                                f" ({_one_line(error)}); {fix}") from None
     return obj
 
 
@@ -179,16 +216,52 @@ def read_metadata(directory):
             f"{directory} is not a preset folder (it needs {CONFIG_FILE}, {WEIGHTS_FILE} and "
             f"{METADATA_FILE}); write one with keras_wgan.hub.save_preset()"
         )
-    with open(directory / METADATA_FILE, encoding="utf-8") as f:
-        return json.load(f)
+    fix = "re-download the preset or re-save it with save_preset()"
+    metadata = _read_json(directory / METADATA_FILE, fix)
+    if not isinstance(metadata, dict):
+        raise PresetFormatError(f"{directory / METADATA_FILE} holds a JSON "
+                                f"{type(metadata).__name__}, not an object; {fix}")
+    return metadata
+
+
+def _listed_file(directory, name):
+    """The path of a file listed in metadata `files`, refusing any that is not inside the preset."""
+    bad = None
+    if not isinstance(name, str) or not name:
+        bad = "is not a file name"
+    elif "\0" in name:
+        bad = "contains a NUL byte"
+    elif name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        bad = "is an absolute path"
+    elif ".." in name.replace("\\", "/").split("/"):
+        bad = "climbs out with '..'"
+    else:
+        root = directory.resolve()
+        path = (directory / name).resolve()
+        if path != root and root not in path.parents:
+            bad = "resolves outside the preset folder (through a link)"
+    if bad:
+        raise PresetFormatError(
+            f"{directory / METADATA_FILE} lists {name!r} in 'files', which {bad}; only files "
+            "inside the preset are checked: re-download the preset or re-save it"
+        )
+    return directory / name
 
 
 def verify_preset(directory):
-    """Checks every file against the sha256 listed in `metadata.json`; returns the metadata."""
+    """Checks every file against the sha256 listed in `metadata.json`; returns the metadata.
+
+    Only files inside the preset are read: a `files` entry that is absolute, uses `..`, or
+    resolves outside the folder through a symbolic link is refused (`PresetFormatError`).
+    """
     directory = pathlib.Path(directory)
     metadata = read_metadata(directory)
-    for name, expected in metadata.get("files", {}).items():
-        path = directory / name
+    files = metadata.get("files", {})
+    if not isinstance(files, dict):
+        raise PresetFormatError(f"{directory / METADATA_FILE}: 'files' must map file names to "
+                                "sha256 digests; re-download the preset or re-save it")
+    for name, expected in files.items():
+        path = _listed_file(directory, name)
         if not path.is_file():
             raise PresetFormatError(f"{directory} lacks {name}, which its metadata lists; "
                                     "re-download or re-save the preset")
@@ -212,7 +285,12 @@ def load_preset(directory, *, whole_model=False, verify=True):
             "load it with whole_model=False"
         )
     obj = _build(directory, kind)
+    if kind == "gan" and not isinstance(getattr(obj, "generator", None), keras.Model):
+        raise PresetFormatError(
+            f"{directory / METADATA_FILE} says kind 'gan' but {CONFIG_FILE} describes a "
+            f"{type(obj).__name__} without a generator; re-download the preset or re-save it"
+        )
+    generator, latent_dim = generator_of(obj, directory / CONFIG_FILE, metadata)
     if whole_model:
         return obj
-    generator = obj.generator if kind == "gan" else obj
-    return PretrainedGenerator(generator, latent_dim=metadata.get("latent_dim"), metadata=metadata)
+    return PretrainedGenerator(generator, latent_dim=latent_dim, metadata=metadata)
