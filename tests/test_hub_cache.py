@@ -207,3 +207,153 @@ def test_staging_left_by_a_killed_process_is_removed(cache, archive, tmp_path):
     hub.load(source)
     assert not stale.exists()
     assert len(entries(cache)) == 1
+
+
+@pytest.mark.parametrize("over_http", [False, True], ids=["local", "http"])
+def test_cve_2025_4517_archive_is_refused_and_writes_nothing_outside(over_http, cache,
+                                                                     tmp_path):
+    from keras_wgan.hub.cache import cache_key
+    from keras_wgan.hub.testing import escape_tar, preset_members
+
+    make_preset(tmp_path / "tiny")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("original")
+    path = tmp_path / "cve.tar.gz"
+    with serve() as server:
+        handle = server.url("/cve.tar.gz") if over_http else str(path.resolve())
+        # The previous cache extracted into <cache>/tmp/<key>.<8 random>/content: the long
+        # names are sized from that path, and `escape` climbs 4 folders from it to tmp_path.
+        # Built this way, the previous code loaded the preset and overwrote victim.txt.
+        root_len = len(str(cache / "tmp" / f"{cache_key(handle)}.12345678" / "content"))
+        escape_tar(path, root_len, up=4, victim="victim.txt", payload=b"overwritten",
+                   preset=preset_members(tmp_path / "tiny"))
+        server.files["/cve.tar.gz"] = path.read_bytes()
+        with pytest.raises(hub.UnsafeArchiveError, match="'a' is a symbolic link") as info:
+            hub.load(handle)
+    assert "\n" not in str(info.value)
+    assert victim.read_text() == "original"
+    assert_clean(cache)
+
+
+def test_stalled_download_times_out_and_leaves_cache_clean(cache, archive, monkeypatch):
+    _, data, _ = archive
+    with serve({"/tiny.tar.gz": data}) as server:
+        server.stall.add("/tiny.tar.gz")
+        monkeypatch.setenv("KERAS_WGAN_DOWNLOAD_TIMEOUT", "0.5")
+        with pytest.raises(hub.DownloadError, match=r"stalled: no data for 0\.5 s after \d+ "
+                                                    "bytes.*left clean") as info:
+            hub.load(server.url("/tiny.tar.gz"))
+        assert "KERAS_WGAN_DOWNLOAD_TIMEOUT" in str(info.value) and "\n" not in str(info.value)
+        assert_clean(cache)
+        monkeypatch.delenv("KERAS_WGAN_DOWNLOAD_TIMEOUT")
+        with pytest.raises(hub.DownloadError, match=r"no data for 0\.3 s"):  # the keyword
+            hub.load(server.url("/tiny.tar.gz"), download_timeout=0.3)
+    assert_clean(cache)
+
+
+def test_body_over_the_cap_is_refused_with_or_without_content_length(cache, archive,
+                                                                   monkeypatch):
+    _, data, _ = archive
+    monkeypatch.setenv("KERAS_WGAN_MAX_DOWNLOAD_BYTES", "100000")
+    with serve({"/tiny.tar.gz": data, "/big.tar.gz": b"\0" * 100_001}) as server:
+        server.endless.add("/endless.tar.gz")  # zeros, no Content-Length, until we hang up
+        with pytest.raises(hub.DownloadError, match="sent more than 100000 bytes, over the "
+                                                    "download bound.*MAX_DOWNLOAD_BYTES"):
+            hub.load(server.url("/endless.tar.gz"))
+        assert_clean(cache)
+        with pytest.raises(hub.DownloadError, match="is 100001 bytes, over the download bound "
+                                                    "of 100000"):
+            hub.load(server.url("/big.tar.gz"))
+        assert_clean(cache)
+        assert len(data) < 100_000
+        hub.load(server.url("/tiny.tar.gz"))  # under the cap is fine
+    assert len(entries(cache)) == 1
+
+
+HOLDER = """
+import fcntl, json, os, socket, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                         "since": "a while ago"}).encode())
+print("locked", flush=True)
+sys.stdin.read()  # hold the lock until the test closes our stdin
+"""
+
+
+def test_lock_held_by_another_process_times_out_naming_it(cache, archive, tmp_path,
+                                                          monkeypatch):
+    from keras_wgan.hub.cache import cache_key
+
+    source = str((tmp_path / "tiny.tar.gz").resolve())
+    lock = cache / "locks" / f"{cache_key(source)}.lock"
+    lock.parent.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        monkeypatch.setenv("KERAS_WGAN_LOCK_TIMEOUT", "0.3")
+        with pytest.raises(hub.HubError, match=rf"waited 0\.3 s for the cache lock .* held by "
+                                               rf"pid {holder.pid} on host .*LOCK_TIMEOUT"):
+            hub.load(source)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert hub.load(source).latent_dim == 4  # its death freed the lock
+    assert len(entries(cache)) == 1
+
+
+def test_lock_holder_records_itself(cache, tmp_path, monkeypatch):
+    from keras_wgan.hub.cache import handle_lock
+    from keras_wgan.hub.errors import LockTimeoutError
+
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with handle_lock(cache, "somekey"):
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert held.wait(30)
+        with pytest.raises(LockTimeoutError, match=f"held by pid {os.getpid()} on host "):
+            with handle_lock(cache, "somekey", timeout=0.2, label="test/handle"):
+                pass
+    finally:
+        release.set()
+        thread.join()
+    with handle_lock(cache, "somekey", timeout=0.2):  # free again, and its note was cleared
+        assert (cache / "locks" / "somekey.lock").read_bytes() != b""
+    assert (cache / "locks" / "somekey.lock").read_bytes() == b""
+
+
+def test_other_handles_staging_is_swept_once_their_lock_is_free(cache, archive, tmp_path):
+    from keras_wgan.hub.cache import handle_lock
+
+    for key in ("dead-0123456789abcdef", "busy-0123456789abcdef"):
+        (cache / "tmp" / f"{key}.x1y2z3" / "content").mkdir(parents=True)
+        with handle_lock(cache, key):  # leaves a lock file, as a killed fetch would
+            pass
+    (cache / "tmp" / "stray-file").write_bytes(b"?")  # no lock: only removed once old
+    old = cache / "tmp" / "ancient"
+    old.mkdir()
+    os.utime(old, (0, 0))
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with handle_lock(cache, "busy-0123456789abcdef"):
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert held.wait(30)
+        hub.load(str(tmp_path / "tiny.tar.gz"))
+    finally:
+        release.set()
+        thread.join()
+    assert sorted(p.name for p in (cache / "tmp").iterdir()) == [
+        "busy-0123456789abcdef.x1y2z3", "stray-file"]
