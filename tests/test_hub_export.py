@@ -4,8 +4,10 @@ import json
 import os
 import subprocess
 import sys
+import types
 
 import numpy as np
+import pytest
 
 from keras_wgan import hub
 from keras_wgan.hub.testing import make_preset
@@ -61,3 +63,62 @@ def test_export_takes_the_generator_of_a_gan_or_a_plain_model(tmp_path):
         latent = np.ones((2, 4), "float32")
         np.testing.assert_allclose(signature(latent=tf.constant(latent))["images"],
                                    generator(latent), atol=1e-6)
+
+
+def test_export_refuses_a_file_and_a_folder_with_files(tmp_path):
+    make_preset(tmp_path / "p")
+    model = hub.load(tmp_path / "p")
+    (tmp_path / "a_file").write_text("keep me")
+    with pytest.raises(FileExistsError, match="a_file is a file, not a folder") as info:
+        hub.export_saved_model(model, tmp_path / "a_file")
+    assert "\n" not in str(info.value)
+    assert (tmp_path / "a_file").read_text() == "keep me"
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("keep me too")
+    with pytest.raises(FileExistsError, match=r"full already holds files; pass overwrite=True "
+                                              r"\(keras-wgan export --overwrite\)"):
+        hub.export_saved_model(model, tmp_path / "full")
+    assert [p.name for p in (tmp_path / "full").iterdir()] == ["notes.txt"]
+    (tmp_path / "empty").mkdir()
+    hub.export_saved_model(model, tmp_path / "empty")  # an empty folder is fine
+    assert (tmp_path / "empty" / "saved_model.pb").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "empty", "full", "p"]
+
+
+def test_overwrite_replaces_the_folder_and_a_failure_keeps_the_old_one(tmp_path, monkeypatch):
+    from keras_wgan.hub import export as export_module
+
+    make_preset(tmp_path / "p", latent_dim=4)
+    make_preset(tmp_path / "q", latent_dim=6)
+    out = tmp_path / "out"
+    hub.export_saved_model(hub.load(tmp_path / "p"), out)
+    (out / "stale.txt").write_text("from before")
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def disk_full(*args, **kwargs):  # fails once the SavedModel itself is written
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(export_module, "json", types.SimpleNamespace(dumps=disk_full))
+        with pytest.raises(OSError, match="No space left"):
+            hub.export_saved_model(hub.load(tmp_path / "q"), out, overwrite=True)
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "p", "q"]  # no staging left
+
+    hub.export_saved_model(hub.load(tmp_path / "q"), out, overwrite=True)
+    assert not (out / "stale.txt").exists()
+    info = json.loads((out / "assets" / "keras_wgan.json").read_text())
+    assert info["latent_dim"] == 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "p", "q"]
+
+
+def test_export_refuses_a_model_that_is_not_a_generator(tmp_path):
+    import keras
+
+    image = keras.Input((8, 8, 1))
+    classifier = keras.Model(image, keras.layers.Dense(3, activation="softmax")(
+        keras.layers.Flatten()(image)))
+    with pytest.raises(hub.PresetFormatError, match=r"not a generator: its input has shape "
+                                                    r"\(batch, 8, 8, 1\)"):
+        hub.export_saved_model(classifier, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
