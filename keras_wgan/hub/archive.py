@@ -10,10 +10,10 @@ nested names and symlinks (CVE-2025-4517) passes it and writes outside the targe
 - every name is checked component by component: no empty, `.` or `..` component (a leading
   `./`, as `tar -C folder .` writes, is dropped), no absolute path, drive letter, backslash or
   NUL, no component over 255 bytes and no name over 1024;
-- this module writes each member itself into a fresh staging folder: folders are created
-  with `mkdir` and opened with `O_DIRECTORY | O_NOFOLLOW` relative to their parent (`dir_fd`),
-  files with `O_CREAT | O_EXCL | O_NOFOLLOW`, so nothing is ever written through a link and a
-  name given twice is refused;
+- each member is written by `hub.members.Writer` into a fresh staging folder: folders are
+  created with `mkdir` and opened with `O_DIRECTORY | O_NOFOLLOW` relative to their parent
+  (`dir_fd`), files with `O_CREAT | O_EXCL | O_NOFOLLOW`, so nothing is ever written through a
+  link and a name given twice is refused;
 - a tar is read as a stream (`r|`), one member at a time, never `getmembers()` (which
   decompresses the whole archive first); each member's size is checked against the byte
   budget before its data is read, and a reader under tarfile counts the decompressed bytes it
@@ -33,7 +33,6 @@ import contextlib
 import gzip
 import lzma
 import os
-import re
 import shutil
 import stat
 import tarfile
@@ -41,23 +40,23 @@ import tempfile
 import zipfile
 import zlib
 
-from keras_wgan.hub.errors import PresetFormatError, UnsafeArchiveError
+from keras_wgan.hub.errors import HubError, UnsafeArchiveError
+from keras_wgan.hub.members import (  # noqa: F401 (max_archive_*, positive_env: public here)
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_MEMBERS,
+    DIR_FLAGS,
+    Limits,
+    Writer,
+    max_archive_bytes,
+    max_archive_members,
+    member_parts,
+    positive_env,
+)
 
-#: Default bound on the total uncompressed size of an archive (presets are a few MB).
-DEFAULT_MAX_BYTES = 1 << 30
-#: Default bound on the number of members (a preset has three files).
-DEFAULT_MAX_MEMBERS = 10_000
-#: Longest path component and longest member name, in bytes (NAME_MAX, and far above any
-#: name a preset uses but far below PATH_MAX).
-MAX_COMPONENT_BYTES = 255
-MAX_NAME_BYTES = 1024
 #: Decompressed bytes a tar may spend per member on its header and pax/GNU long-name records.
 HEADER_ALLOWANCE = 8 * 1024
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 _CHUNK = 1 << 20
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-_DRIVE = re.compile(r"^[A-Za-z]:")
 # Errors a damaged compressed stream raises on read (gzip's BadGzipFile is an OSError).
 _STREAM_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError)
 
@@ -65,142 +64,6 @@ _STREAM_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError)
 def is_archive(path):
     """True if `path` names an archive by its suffix (`.tar.gz`, `.tgz`, `.tar`, `.zip`)."""
     return str(path).lower().endswith(ARCHIVE_SUFFIXES)
-
-
-def positive_env(name, default, cast=int):
-    """`$name` parsed with `cast` if set, else `default`; one clear line if it is not positive."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = cast(raw)
-    except ValueError:
-        value = None
-    if value is None or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {raw!r}; fix or unset it")
-    return value
-
-
-def max_archive_bytes():
-    """The size bound: `$KERAS_WGAN_MAX_ARCHIVE_BYTES` if set, else `DEFAULT_MAX_BYTES`."""
-    return positive_env("KERAS_WGAN_MAX_ARCHIVE_BYTES", DEFAULT_MAX_BYTES)
-
-
-def max_archive_members():
-    """The member bound: `$KERAS_WGAN_MAX_ARCHIVE_MEMBERS` if set, else `DEFAULT_MAX_MEMBERS`."""
-    return positive_env("KERAS_WGAN_MAX_ARCHIVE_MEMBERS", DEFAULT_MAX_MEMBERS)
-
-
-class _Limits:
-    """The bounds of one extraction and the one-line refusals that name them."""
-
-    def __init__(self, label, max_bytes, max_members):
-        self.label = label
-        self.max_bytes = max_archive_bytes() if max_bytes is None else int(max_bytes)
-        self.max_members = max_archive_members() if max_members is None else int(max_members)
-
-    def refuse(self, member, why):
-        raise UnsafeArchiveError(
-            f"refusing to extract {self.label}: member {member!r} {why}; a preset archive holds "
-            "only regular files and folders with plain relative names, so rebuild it from the "
-            "preset folder (tar czf / zip -r)"
-        )
-
-    def too_large(self, at_least):
-        raise UnsafeArchiveError(
-            f"refusing to extract {self.label}: it expands to at least {at_least} bytes, over "
-            f"the bound of {self.max_bytes}; raise KERAS_WGAN_MAX_ARCHIVE_BYTES if you trust it"
-        )
-
-    def too_many(self, at_least):
-        raise UnsafeArchiveError(
-            f"refusing to extract {self.label}: it holds at least {at_least} members, over the "
-            f"bound of {self.max_members}; raise KERAS_WGAN_MAX_ARCHIVE_MEMBERS if you trust it"
-        )
-
-    def damaged(self, error):
-        detail = str(error).splitlines()[0] if str(error) else ""
-        raise PresetFormatError(
-            f"{self.label} is a damaged archive ({type(error).__name__}: {detail}); "
-            "download or pack it again"
-        ) from None
-
-
-def member_parts(name, limits):
-    """The path components of member `name`, refusing any name that is not plain and relative.
-
-    Returns `[]` for the archive's root folder (`.` or `./`).
-    """
-    if not isinstance(name, str) or name == "":
-        limits.refuse(name, "has an empty name")
-    if "\0" in name:
-        limits.refuse(name, "contains a NUL byte")
-    if "\\" in name:
-        limits.refuse(name, "contains a backslash (a Windows path separator)")
-    size = len(name.encode("utf-8", "surrogateescape"))
-    if size > MAX_NAME_BYTES:
-        limits.refuse(name[:80] + "...", f"has a {size}-byte name, over {MAX_NAME_BYTES}")
-    if name.startswith("/"):
-        limits.refuse(name, "has an absolute path")
-    if _DRIVE.match(name):
-        limits.refuse(name, "has an absolute path (a drive letter)")
-    parts = name.split("/")
-    while len(parts) > 1 and parts[0] == ".":  # "./config.json", as `tar -C dir .` writes
-        parts.pop(0)
-    if parts[-1] == "":  # "folder/" names a folder
-        parts.pop()
-    if parts == ["."]:
-        return []
-    for part in parts:
-        if part == "..":
-            limits.refuse(name, "uses '..' to leave the target folder")
-        if part in ("", "."):
-            limits.refuse(name, "has an empty or '.' path component")
-        if len(part.encode("utf-8", "surrogateescape")) > MAX_COMPONENT_BYTES:
-            limits.refuse(name[:80] + "...", f"has a component over {MAX_COMPONENT_BYTES} bytes")
-    return parts
-
-
-class _Writer:
-    """Creates folders and files below one staging folder without ever following a link."""
-
-    def __init__(self, root_fd, limits):
-        self.root_fd = root_fd
-        self.limits = limits
-
-    def folder(self, parts, name):
-        """An open descriptor of the folder `parts`, created as needed (caller closes it)."""
-        fd = os.dup(self.root_fd)
-        try:
-            for part in parts:
-                try:
-                    os.mkdir(part, 0o755, dir_fd=fd)
-                except FileExistsError:
-                    pass
-                try:
-                    child = os.open(part, _DIR_FLAGS, dir_fd=fd)
-                except OSError:  # ENOTDIR: a file of that name; ELOOP: a link
-                    self.limits.refuse(name, f"needs {part!r} to be a folder, but the archive "
-                                       "already made it a file")
-                os.close(fd)
-                fd = child
-        except BaseException:
-            os.close(fd)
-            raise
-        return fd
-
-    def file(self, parts, name, chunks):
-        """Writes the bytes of `chunks` to a new file `parts`; refuses a name given twice."""
-        parent = self.folder(parts[:-1], name)
-        try:
-            fd = os.open(parts[-1], _FILE_FLAGS, 0o644, dir_fd=parent)
-        except FileExistsError:
-            self.limits.refuse(name, "appears twice (or names both a file and a folder)")
-        finally:
-            os.close(parent)
-        with open(fd, "wb", closefd=True) as out:
-            for chunk in chunks:
-                out.write(chunk)
 
 
 class _CountingReader:
@@ -321,6 +184,8 @@ def _copy_zip_member(archive, info, limits, budget):
                 if budget[0] > limits.max_bytes:
                     limits.too_large(budget[0])
                 yield chunk
+    except HubError:
+        raise
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, *_STREAM_ERRORS) as error:
         limits.damaged(error)
 
@@ -350,7 +215,7 @@ def _extract_zip(source, writer, limits):
 def check_zip(path, *, max_bytes=None, max_members=None, label=None):
     """Refuses a zip (such as a `.keras` file) that is damaged, holds links or devices, or
     whose central directory declares more members or bytes than the bounds allow."""
-    limits = _Limits(label or repr(os.fspath(path)), max_bytes, max_members)
+    limits = Limits(label or repr(os.fspath(path)), max_bytes, max_members)
     with _open_zip(path, limits) as archive:
         _zip_plan(archive, limits)
 
@@ -424,7 +289,7 @@ def safe_extract(archive, target, *, max_bytes=None, max_members=None):
         PresetFormatError: a damaged archive (bad CRC, truncated, corrupt compression).
     """
     label = repr(os.fspath(archive)) if isinstance(archive, (str, os.PathLike)) else "archive"
-    limits = _Limits(label, max_bytes, max_members)
+    limits = Limits(label, max_bytes, max_members)
     with _opened(archive) as fileobj:
         kind = sniff(fileobj)
         if kind is None:
@@ -434,9 +299,9 @@ def safe_extract(archive, target, *, max_bytes=None, max_members=None):
             )
         staging = tempfile.mkdtemp(prefix=".extracting-", dir=target)
         try:
-            root_fd = os.open(staging, _DIR_FLAGS)
+            root_fd = os.open(staging, DIR_FLAGS)
             try:
-                writer = _Writer(root_fd, limits)
+                writer = Writer(root_fd, limits)
                 if kind == "zip":
                     _extract_zip(fileobj, writer, limits)
                 else:
