@@ -9,6 +9,11 @@
 
 import importlib
 
+from keras_wgan import startup_logs as _startup_logs
+
+if _startup_logs.run_as_command():  # a command, not a library import: hide TF's start-up banner
+    _startup_logs.quiet_startup()
+
 from keras_wgan import architectures, backend, constraints, layers, losses, models
 from keras_wgan.constraints import WeightClip
 from keras_wgan.layers import GradientPenalty
