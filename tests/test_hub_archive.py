@@ -322,3 +322,14 @@ def test_malicious_archive_served_over_http_leaves_cache_clean(tmp_path, monkeyp
     assert not (tmp_path / "cache" / "entries").exists()
     assert list((tmp_path / "cache" / "tmp").iterdir()) == []
     assert not (tmp_path / "owned").exists()
+
+
+@pytest.mark.parametrize("suffix,mode", [(".tar.bz2", "w:bz2"), (".tar.xz", "w:xz"),
+                                         (".tar", "w")])
+def test_bzip2_xz_and_plain_tars_load(suffix, mode, tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_WGAN_CACHE", str(tmp_path / "cache"))
+    make_preset(tmp_path / "tiny")
+    path = tmp_path / f"tiny{suffix}"
+    with tarfile.open(path, mode) as t:
+        t.add(tmp_path / "tiny", arcname="tiny")
+    assert hub.load(path).latent_dim == 4

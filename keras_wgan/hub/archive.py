@@ -55,14 +55,15 @@ from keras_wgan.hub.members import (  # noqa: F401 (max_archive_*, positive_env:
 
 #: Decompressed bytes a tar may spend per member on its header and pax/GNU long-name records.
 HEADER_ALLOWANCE = 8 * 1024
-ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar", ".zip")
 _CHUNK = 1 << 20
 # Errors a damaged compressed stream raises on read (gzip's BadGzipFile is an OSError).
 _STREAM_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError)
 
 
 def is_archive(path):
-    """True if `path` names an archive by its suffix (`.tar.gz`, `.tgz`, `.tar`, `.zip`)."""
+    """True if `path` names an archive by its suffix (`.tar.gz`, `.tgz`, `.tar.bz2`, `.tar.xz`,
+    `.tar`, `.zip` and the short forms `.tbz2`, `.txz`)."""
     return str(path).lower().endswith(ARCHIVE_SUFFIXES)
 
 
@@ -272,7 +273,7 @@ def _move_into(staging, target, limits):
         os.rename(os.path.join(staging, name), os.path.join(target, name))
 
 
-def safe_extract(archive, target, *, max_bytes=None, max_members=None):
+def safe_extract(archive, target, *, max_bytes=None, max_members=None, label=None):
     """Extracts `archive` into the existing folder `target`, or refuses it whole.
 
     Args:
@@ -281,6 +282,7 @@ def safe_extract(archive, target, *, max_bytes=None, max_members=None):
         target: an existing folder; the archive's entries appear in it only if all passed.
         max_bytes: bound on the bytes the archive expands to (default `max_archive_bytes()`).
         max_members: bound on its member count (default `max_archive_members()`).
+        label: how messages name the archive (default: its path).
 
     Raises:
         UnsafeArchiveError: a link, device, fifo or sparse member, a name that is absolute,
@@ -288,7 +290,8 @@ def safe_extract(archive, target, *, max_bytes=None, max_members=None):
             members or more than `max_bytes` bytes, or neither a tar nor a zip.
         PresetFormatError: a damaged archive (bad CRC, truncated, corrupt compression).
     """
-    label = repr(os.fspath(archive)) if isinstance(archive, (str, os.PathLike)) else "archive"
+    if label is None:
+        label = repr(os.fspath(archive)) if isinstance(archive, (str, os.PathLike)) else "archive"
     limits = Limits(label, max_bytes, max_members)
     with _opened(archive) as fileobj:
         kind = sniff(fileobj)

@@ -135,7 +135,7 @@ def _stage(handle, source, expected, staging, root, label, options):
         os.replace(path, content / KERAS_FILE)
         entry = content
     else:
-        safe_extract(path, content)
+        safe_extract(path, content, label=label)
         path.unlink()
         entry = _content_root(content, label)
         try:
@@ -153,7 +153,7 @@ def fetch(source, *, sha256=None, handle=None, cache_dir=None, download_timeout=
 
     Args:
         source: a URL (`http://`, `https://`, `file://`) or a local path of an archive
-            (`.tar.gz`, `.tgz`, `.tar`, `.zip`) or a `.keras` file.
+            (`.tar.gz`, `.tgz`, `.tar.bz2`, `.tar.xz`, `.tar`, `.zip`) or a `.keras` file.
         sha256: expected hex digest of that file. A cached entry made from a different digest
             is replaced. For local paths the file's current digest is used when not given.
         handle: the name the user asked for (the cache key and error messages use it);

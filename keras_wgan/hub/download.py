@@ -71,9 +71,11 @@ def _copy(response, out, source, limits):
     timeout, max_bytes, note = limits
     digest = hashlib.sha256()
     count = 0
+    # read1 returns what has arrived, so a stall is reported after the bytes that did come.
+    read = getattr(response, "read1", response.read)
     while True:
         try:
-            chunk = response.read(_CHUNK)
+            chunk = read(_CHUNK)
         except TimeoutError:
             raise DownloadError(
                 f"download of {source} stalled: no data for {timeout:g} s after {count} bytes; "

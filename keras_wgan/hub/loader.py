@@ -62,8 +62,8 @@ def _load_local(path, whole_model):
     if path.suffix.lower() == ".keras":
         return _load_keras_file(path, whole_model)
     raise PresetFormatError(
-        f"cannot load {path}: expected a preset folder, a .tar.gz/.tgz/.tar/.zip archive or a "
-        ".keras file"
+        f"cannot load {path}: expected a preset folder, a .tar.gz/.tgz/.tar.bz2/.tar.xz/.tar/.zip "
+        "archive or a .keras file"
     )
 
 
@@ -103,7 +103,8 @@ def load(handle, *, whole_model=False, cache_dir=None, download_timeout=None):
     `handle` may be:
       - a registered preset name, `"wgan_gp/mnist"` (newest version) or `"wgan_gp/mnist/1"`;
       - a local preset folder (`config.json`, `model.weights.h5`, `metadata.json`);
-      - a local archive of such a folder (`.tar.gz`, `.tgz`, `.tar`, `.zip`) or a `.keras` file;
+      - a local archive of such a folder (`.tar.gz`, `.tgz`, `.tar.bz2`, `.tar.xz`, `.tar`,
+        `.zip`) or a `.keras` file;
       - a `file://`, `http://` or `https://` URL of an archive or `.keras` file.
 
     Archives and URLs go through the cache (see `keras_wgan.hub.cache`): downloaded once with
