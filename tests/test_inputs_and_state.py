@@ -116,3 +116,31 @@ def test_empty_dataset_names_the_problem():
 def test_saved_model_export_asks_for_the_tensorflow_backend(tmp_path):
     with pytest.raises(RuntimeError, match="KERAS_BACKEND=tensorflow"):
         kw.hub.export_saved_model(make(), tmp_path / "exported")
+
+
+def test_image_arrays_outside_minus_one_one_are_refused_unless_asked():
+    from tests.conftest import tiny_image_pair
+
+    generator, critic = tiny_image_pair()
+    gan = kw.NSGAN(generator=generator, discriminator=critic, latent_dim=8, seed=0)
+    gan.compile()
+    unscaled = np.random.default_rng(0).uniform(0, 255, (8, 28, 28, 1))  # float64
+    for data in (unscaled, iter([unscaled[:4]])):
+        with pytest.raises(ValueError, match=r"outside \[-1, 1\].*x / 127\.5 - 1"):
+            gan.fit(data, batch_size=4, steps_per_epoch=1, verbose=0)
+    with_nan = np.zeros((4, 28, 28, 1), "float32")
+    with_nan[2, 3, 3, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or Inf .*first in image 2"):
+        gan.fit(with_nan, batch_size=4, verbose=0)
+    # Within [-1, 1] up to rounding, and [0, 1], pass; check_range=False trains on anything.
+    scaled = np.clip(unscaled / 127.5 - 1, -1, 1) * (1 + 1e-4)
+    assert gan.fit(scaled, batch_size=4, verbose=0).history["d_loss"]
+    assert gan.fit(unscaled, batch_size=4, verbose=0, check_range=False).history["d_loss"]
+
+
+def test_fit_refuses_a_zero_step_epoch_and_negative_epochs():
+    data = kw.data.toy_dataset("ring8", PER_STEP * CRITIC_STEPS, seed=0)  # endless
+    with pytest.raises(ValueError, match="steps_per_epoch must be an integer >= 1, got 0"):
+        make().fit(data, steps_per_epoch=0, verbose=0)
+    with pytest.raises(ValueError, match="epochs must be an integer >= 0, got -3"):
+        make().fit(data, epochs=-3, steps_per_epoch=1, verbose=0)

@@ -159,3 +159,45 @@ def test_config_round_trip_keeps_every_argument():
     for key in ("latent_dim", "critic_steps", "clip_value", "clip_pattern", "seed", "name"):
         assert getattr(clone, key) == getattr(gan, key), key
     assert clone.get_config()["generator"] == gan.get_config()["generator"]
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
+def test_zero_critic_steps_is_an_error_not_the_default(cls):
+    with pytest.raises(ValueError, match="critic_steps must be an integer >= 1, got 0"):
+        make(cls, critic_steps=0)
+    assert make(cls, critic_steps=None).critic_steps == cls.default_critic_steps
+    assert make(cls, critic_steps=3).critic_steps == 3
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"critic_steps": 2.5}, "critic_steps must be an integer >= 1, got 2.5"),
+    ({"critic_steps": "5"}, r"critic_steps must be an integer >= 1, got '5' \(str\)"),
+    ({"gradient_penalty": -1.0}, "gradient_penalty must be a finite number >= 0"),
+    ({"gradient_penalty": float("nan")}, "gradient_penalty must be a finite number >= 0"),
+    ({"clip_value": 0.0}, "clip_value must be a finite number > 0"),
+    ({"clip_value": float("inf")}, "clip_value must be a finite number > 0"),
+    ({"objective": ""}, "Unknown objective ''"),
+])
+def test_out_of_range_settings_are_refused(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make(kw.WGANGP, **kwargs)
+
+
+def test_zero_latent_dim_is_refused_before_any_layer_runs():
+    # Unchecked, `keras-wgan train --latent-dim 0` aborted inside oneDNN (SIGABRT).
+    generator, critic = tiny_toy_pair()
+    with pytest.raises(ValueError, match="latent_dim must be an integer >= 1, got 0"):
+        kw.WGANGP(generator=generator, discriminator=critic, latent_dim=0)
+
+
+def test_generate_zero_gives_an_empty_array_of_samples():
+    toy = make(kw.GAN)
+    assert toy.generate(0).shape == (0, 2) and toy.generate(0, seed=1).dtype == toy.generate(1).dtype
+    generator, critic = tiny_image_pair()
+    images = kw.GAN(generator=generator, discriminator=critic, latent_dim=8)
+    assert images.generate(0, seed=0).shape == (0, 28, 28, 1)
+    for n, error in ((-1, ValueError), (2.5, ValueError), ("3", TypeError), (None, TypeError)):
+        with pytest.raises(error, match=r"^n must be an integer >= 0"):
+            toy.generate(n)
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
+        toy.generate(4, batch_size=0)

@@ -84,11 +84,15 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             raise ValueError(f"{type(self).__name__} needs generator= and discriminator=.")
         if latent_dim is None:
             latent_dim = setup.infer_latent_dim(generator)
-        self.latent_dim = int(latent_dim)
-        self.objective = losses.get_objective(objective or self.default_objective)
-        self.critic_steps = int(critic_steps or self.default_critic_steps)
-        if self.critic_steps < 1:
-            raise ValueError(f"critic_steps must be >= 1, got {critic_steps}.")
+        self.latent_dim = validation.check_int(latent_dim, "latent_dim")
+        # None, and only None, means "the paper's default": critic_steps=0 is an error.
+        self.objective = losses.get_objective(
+            self.default_objective if objective is None else objective
+        )
+        self.critic_steps = (
+            self.default_critic_steps if critic_steps is None
+            else validation.check_int(critic_steps, "critic_steps")
+        )
         self.sample_shape = validation.check_generator(generator, self.latent_dim)
         validation.check_discriminator(discriminator, self.sample_shape)
         self.generator = generator
@@ -97,14 +101,19 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         if gradient_penalty == "default":
             gradient_penalty = self.default_gradient_penalty
         if isinstance(gradient_penalty, (int, float)) and not isinstance(gradient_penalty, bool):
-            gradient_penalty = GradientPenalty(weight=gradient_penalty)
+            weight = validation.check_float(gradient_penalty, "gradient_penalty", minimum=0)
+            gradient_penalty = GradientPenalty(weight=weight)
         elif isinstance(gradient_penalty, dict):
             gradient_penalty = keras.saving.deserialize_keras_object(gradient_penalty)
         if gradient_penalty is not None:
             validation.check_no_batch_norm(discriminator)
         self.gradient_penalty = gradient_penalty
 
-        self.clip_value = self.default_clip_value if clip_value == "default" else clip_value
+        if clip_value == "default":
+            clip_value = self.default_clip_value
+        elif clip_value is not None:
+            clip_value = validation.check_float(clip_value, "clip_value", above=0)
+        self.clip_value = clip_value
         self.clip_pattern = clip_pattern
         if self.clip_value is not None:
             setup.attach_weight_clip(discriminator, self.clip_value, clip_pattern)
@@ -141,11 +150,16 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         """Return ``n`` generated samples as a NumPy array (inference mode).
 
         Args:
-            n: number of samples.
+            n: number of samples (0 gives an empty ``(0, *sample_shape)`` array).
             seed: integer for reproducible noise (the same seed gives the same samples from
                 the same weights); None draws fresh noise.
             batch_size: samples per forward pass.
         """
+        n = validation.check_int(n, "n", minimum=0)
+        batch_size = validation.check_int(batch_size, "batch_size")
+        if n == 0:
+            # One forward pass gives the samples' exact shape and dtype; keep none of it.
+            return sampling.generate(self.generator, self.latent_dim, 1, seed, batch_size)[:0]
         return sampling.generate(self.generator, self.latent_dim, n, seed, batch_size)
 
     # --- compile ------------------------------------------------------------------------
@@ -329,20 +343,31 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         return loss
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            **kwargs):
-        """`keras.Model.fit`, plus a clear error when the data yields no batch at all.
+            *, check_range=True, **kwargs):
+        """`keras.Model.fit`, plus one-line errors for data and settings that cannot train.
 
-        (Keras itself only warns, and returns an empty history.) A `tf.data` input is not
-        reshuffled by Keras (it never is), so its ``shuffle`` warning is not raised.
-        Besides what Keras takes (arrays, `tf.data`, `keras.utils.PyDataset`, generators of
-        tuples), any Python iterator of bare batches works: GAN data has no labels, so
-        each batch is passed on as ``(batch,)``.
+        Refused up front: ``epochs < 0``, ``steps_per_epoch < 1`` (Keras reads 0 as "no
+        limit": an endless dataset would train forever), and, with ``check_range=True``,
+        float image data outside [-1, 1] or holding NaN/Inf, for a NumPy array (one pass
+        over it) and for the first batch of a Python iterator. A `tf.data` pipeline is not
+        looked into: reading a batch ahead would run it once more (filling its shuffle buffer
+        and cache); the `keras_wgan.data` pipelines scale to [-1, 1] themselves. Data that
+        yields no batch at all is an error too (Keras only warns, and returns an empty
+        history). A `tf.data` input is not reshuffled by Keras (it never is), so its
+        ``shuffle`` warning is not raised. Besides what Keras takes (arrays, `tf.data`,
+        `keras.utils.PyDataset`, generators of tuples), any Python iterator of bare batches
+        works: GAN data has no labels, so each batch is passed on as ``(batch,)``.
         """
+        validation.check_int(epochs, "epochs", minimum=0)
+        if kwargs.get("steps_per_epoch") is not None:
+            validation.check_int(kwargs["steps_per_epoch"], "steps_per_epoch")
+        if check_range:
+            validation.check_real_array(x, self.sample_shape)
         if hasattr(x, "element_spec"):
             # A tf.data pipeline shuffles itself; Keras's default shuffle=True only warns.
             kwargs.setdefault("shuffle", False)
         if isinstance(x, collections.abc.Iterator):
-            x = (batch if isinstance(batch, tuple) else (batch,) for batch in x)
+            x = self._unlabelled_batches(x, check_range)
             kwargs.setdefault("shuffle", False)
         counter = setup.BatchCounter()
         try:
@@ -362,6 +387,13 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
                 "one batch with drop_remainder=True; check the source and the batch size."
             )
         return history
+
+    def _unlabelled_batches(self, batches, check_range):
+        for i, batch in enumerate(batches):
+            if i == 0 and check_range:
+                first = batch[0] if isinstance(batch, tuple) else batch
+                validation.check_real_array(first, self.sample_shape)
+            yield batch if isinstance(batch, tuple) else (batch,)
 
     def adversarial_train_step(self, data):
         """One training step written with variables; the backend's `Trainer` runs it as

@@ -1,6 +1,41 @@
-"""Checks that turn shape and type mistakes into one-line errors at construction time."""
+"""Checks that turn shape, type and range mistakes into one-line errors before any work starts."""
+
+import math
+import numbers
 
 import keras
+import numpy as np
+
+# Rows of a NumPy array checked at a time, so a large array needs no full-size temporary.
+_CHECK_CHUNK = 4096
+# Slack around [-1, 1] for float rounding (e.g. images scaled in float16 and back).
+RANGE_TOLERANCE = 1e-3
+
+
+def check_int(value, name, minimum=1, maximum=None):
+    """Return ``value`` as an int in ``[minimum, maximum]``, or raise a one-line error naming it.
+
+    Integral floats (``5.0``) are accepted; bools, strings, None and fractions are not. Callers
+    for which None means "keep the default" test for None before calling this.
+    """
+    bound = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be an integer {bound}, got {value!r} ({type(value).__name__}).")
+    if not float(value).is_integer() or value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be an integer {bound}, got {value!r}.")
+    return int(value)
+
+
+def check_float(value, name, *, minimum=None, above=None):
+    """Return ``value`` as a finite float ``>= minimum`` (or ``> above``), or raise naming it."""
+    bound = f"> {above:g}" if above is not None else f">= {minimum:g}" if minimum is not None else ""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a finite number {bound}, got {value!r} ({type(value).__name__}).")
+    value = float(value)
+    if (not math.isfinite(value) or (minimum is not None and value < minimum)
+            or (above is not None and value <= above)):
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}.")
+    return value
 
 
 def _declared_input_shape(model):
@@ -101,4 +136,33 @@ def check_real_batch(real, sample_shape):
             f"Real samples have shape {_fmt(tuple(real.shape[1:]))} but the generator makes "
             f"samples of shape {_fmt(sample_shape)}: resize the data (image_size=, "
             "channels= in keras_wgan.data.image_dataset) or build the models for it."
+        )
+
+
+def check_real_array(images, sample_shape):
+    """Refuse a float NumPy array of images outside [-1, 1] (or holding NaN/Inf) before `fit`.
+
+    The generators end in ``tanh``, so real images must be in [-1, 1]: images in [0, 255] still
+    train, with losses in the hundreds and nothing learned. Only image samples ``(H, W, C)``
+    are checked: 2-D toy points are unbounded. One pass over the array, in chunks.
+    """
+    if len(sample_shape) != 3 or not isinstance(images, np.ndarray):
+        return
+    if not np.issubdtype(images.dtype, np.floating) or images.size == 0:
+        return  # integer images are refused, by dtype, when the step is traced
+    low, high = np.inf, -np.inf
+    for start in range(0, images.shape[0], _CHECK_CHUNK):
+        chunk = images[start : start + _CHECK_CHUNK]
+        if not np.isfinite(chunk).all():
+            bad = start + int(np.argwhere(~np.isfinite(chunk))[0][0])
+            raise ValueError(
+                f"The real images contain NaN or Inf (first in image {bad}): clean the data "
+                "(e.g. np.nan_to_num) or pass check_range=False to fit."
+            )
+        low, high = min(low, float(chunk.min())), max(high, float(chunk.max()))
+    if low < -1 - RANGE_TOLERANCE or high > 1 + RANGE_TOLERANCE:
+        raise ValueError(
+            f"The real images span [{low:g}, {high:g}], outside [-1, 1] (the generator's tanh "
+            "range): scale them first (from [0, 255]: x / 127.5 - 1) or pass check_range=False "
+            "to fit."
         )
