@@ -1,11 +1,16 @@
 """keras_wgan.data from image folders written to tmp_path: nesting, mixed channels, bad files."""
 
+import io
+import struct
+import zlib
+
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
 from keras_wgan import data
+from keras_wgan.data import folders
 
 
 def save(path, array):
@@ -141,3 +146,103 @@ def test_batch_larger_than_folder(mixed_folder):
 def test_folder_function_reports_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         data.folder_dataset(tmp_path / "nope", 2)
+
+
+# --- damaged and oversized files: named in one line, before or during training ----------------
+
+
+def jpeg_bytes(array, quality=90):
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def damaged_jpeg(path, seed=0):
+    """A JPEG whose header (and so its size) is sound but whose coded data is garbage."""
+    rng = np.random.default_rng(seed)
+    good = jpeg_bytes(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
+    start = good.index(b"\xff\xda") + 20  # a few bytes into the scan
+    garbage = rng.integers(0, 256, len(good) - start - 4, dtype=np.uint8).tobytes()
+    half = len(garbage) // 2  # and an undefined marker (0xFFBC) that no decoder can skip
+    path.write_bytes(good[:start] + garbage[:half] + b"\xff\xbc" + garbage[half:] + b"\xff\xd9")
+    return path
+
+
+def png_declaring(path, width, height):
+    """A tiny PNG file whose header declares width x height (1-bit gray), without pixel data:
+    what an up-front check must refuse without ever decoding (a decompression bomb's header)."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+                     + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.fixture
+def folder_with_damaged_jpeg(tmp_path):
+    rng = np.random.default_rng(1)
+    for i in range(6):
+        (tmp_path / f"{i}.jpg").write_bytes(jpeg_bytes(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)))
+    damaged_jpeg(tmp_path / "3b_damaged.jpg")
+    return tmp_path
+
+
+def test_damaged_jpeg_passes_the_header_check_and_fails_in_tensorflow(folder_with_damaged_jpeg):
+    ds = data.image_dataset(folder_with_damaged_jpeg, 7, shuffle=False, cache=False)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        batches(ds)
+
+
+def test_damaged_jpeg_is_named_by_the_full_check_and_around_training(folder_with_damaged_jpeg):
+    with pytest.raises(ValueError, match=r"3b_damaged\.jpg cannot be decoded \(.*JPEG.*\): .*delete or replace") as info:
+        data.check_image_files(folder_with_damaged_jpeg)
+    assert "\n" not in str(info.value)
+    path, reason = data.find_undecodable(sorted(folder_with_damaged_jpeg.iterdir()))
+    assert path.endswith("3b_damaged.jpg") and "JPEG" in reason
+    ds = data.image_dataset(folder_with_damaged_jpeg, 7, shuffle=False, cache=False)
+    with pytest.raises(ValueError, match=r"3b_damaged\.jpg cannot be decoded"):
+        with data.naming_bad_files(str(folder_with_damaged_jpeg)):
+            batches(ds)
+
+
+def test_a_clean_folder_keeps_the_original_error(mixed_folder):
+    assert data.check_image_files(mixed_folder) == 8
+    assert data.find_undecodable(sorted(str(p) for p in mixed_folder.rglob("*.png"))) is None
+    with pytest.raises(tf.errors.InvalidArgumentError, match="unrelated"):
+        with data.naming_bad_files(str(mixed_folder)):
+            raise tf.errors.InvalidArgumentError(None, None, "unrelated")
+
+
+@pytest.mark.parametrize("width, height, size", [
+    (20000, 20000, "400,000,000 pixels"),  # past PIL's own bomb limit (it refuses the file)
+    (9000, 9000, "9000x9000"),  # under PIL's limit, over ours
+])
+def test_huge_image_is_named_before_anything_is_decoded(tmp_path, width, height, size):
+    for i in range(3):
+        save(tmp_path / f"{i}.png", np.zeros((8, 8), np.uint8))
+    png_declaring(tmp_path / "huge.png", width, height)
+    with pytest.raises(ValueError, match=rf"huge\.png is {size}, over the 67,108,864-pixel limit .*MAX_IMAGE_PIXELS.*downscale") as info:
+        data.image_dataset(tmp_path, 2)
+    assert "\n" not in str(info.value)
+
+
+def test_huge_image_unverified_is_refused_by_its_header_in_the_pipeline(tmp_path):
+    # 64 files: with verify_files=False only every other header is read up front.
+    for i in range(64):
+        save(tmp_path / f"a{i:02d}.png", np.zeros((8, 8), np.uint8))
+    png_declaring(tmp_path / "a00b.png", 20000, 20000)  # sorts second: never sniffed
+    ds = data.image_dataset(tmp_path, 5, verify_files=False, image_size=8, shuffle=False, cache=False)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"pixel limit.*a00b\.png"):
+        batches(ds)
+
+
+def test_declared_pixels_reads_each_format_header(tmp_path):
+    image = np.zeros((5, 7, 3), np.uint8)
+    for fmt in ("PNG", "GIF", "BMP", "JPEG"):
+        Image.fromarray(image).save(tmp_path / f"x.{fmt}", format=fmt)
+        contents = tf.io.read_file(str(tmp_path / f"x.{fmt}"))
+        assert int(folders.declared_pixels(contents)) == 35, fmt
+    assert int(folders.declared_pixels(tf.constant(b"not an image at all"))) == 0
+    assert int(folders.declared_pixels(tf.constant(b"BM"))) == 0  # shorter than any header

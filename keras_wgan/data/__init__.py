@@ -5,6 +5,7 @@
 """
 
 from keras_wgan.data.arrays import array_dataset, idx_dataset
+from keras_wgan.data.file_checks import check_image_files, find_undecodable, naming_bad_files
 from keras_wgan.data.folders import folder_dataset
 from keras_wgan.data.idx import read_idx
 from keras_wgan.data.images import image_dataset

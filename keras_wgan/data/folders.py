@@ -1,6 +1,8 @@
 """A folder of JPEG/PNG images (flat or nested, like CelebA's ``img_align_celeba/``) as a dataset."""
 
 import os
+import re
+import warnings
 
 import tensorflow as tf
 
@@ -14,6 +16,11 @@ DECODABLE_FORMATS = {"JPEG", "MPO", "PNG", "BMP", "GIF"}
 GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"}
 # Files sniffed for channels/size when every file is not verified.
 _SNIFF = 32
+# The largest image (width x height) read: 8192 x 8192. Decoded, it takes 64 MB a channel;
+# training images are shrunk to at most a few hundred pixels a side, so anything larger is
+# a mistake or a decompression bomb (a small file that decodes to gigabytes). Raise it here
+# (``keras_wgan.data.folders.MAX_IMAGE_PIXELS = ...``) for truly huge sources.
+MAX_IMAGE_PIXELS = 8192 * 8192
 
 
 def list_images(directory):
@@ -47,15 +54,30 @@ def inspect_image(path):
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            fmt, (w, h), mode = image.format, image.size, image.mode
+        with warnings.catch_warnings():
+            # PIL warns past 89M pixels and refuses past 179M; the bound below is lower.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                fmt, (w, h), mode = image.format, image.size, image.mode
+    except Image.DecompressionBombError as e:
+        found = re.search(r"\((\d+) pixels\)", str(e))
+        raise ValueError(_too_large(path, f"{int(found.group(1)):,} pixels" if found else "huge")) from None
     except (UnidentifiedImageError, OSError, SyntaxError) as e:
         raise ValueError(
             f"{path} is not a readable image ({type(e).__name__}): delete or replace the file."
         ) from None
     if fmt not in DECODABLE_FORMATS:
         raise ValueError(f"{path} is a {fmt} image, which TensorFlow cannot decode: convert it to PNG or JPEG.")
+    if w * h > MAX_IMAGE_PIXELS:
+        raise ValueError(_too_large(path, f"{w}x{h}"))
     return (h, w), mode in GRAY_MODES
+
+
+def _too_large(path, size):
+    return (
+        f"{path} is {size}, over the {MAX_IMAGE_PIXELS:,}-pixel limit "
+        "(keras_wgan.data.folders.MAX_IMAGE_PIXELS): downscale the image or remove it."
+    )
 
 
 def folder_dataset(
@@ -87,9 +109,14 @@ def folder_dataset(
         cache: "auto" (in memory when the resized uint8 images take at most half the free
             memory), True, False or a file path for ``Dataset.cache``.
         repeat: repeat endlessly (then pass ``steps_per_epoch`` to ``fit``).
-        verify_files: read every file's header before training, so a non-image or too-small
-            file is reported by name up front. About 60 us per file on a local disk; set False for huge folders
-            on slow disks (bad files then fail inside the pipeline, without a name).
+        verify_files: read every file's header before training, so a non-image, too-small or
+            too-large (`MAX_IMAGE_PIXELS`) file is reported by name up front. About 35-60 us
+            per file on a local disk; set False for huge folders on slow disks (each file's
+            declared size is then checked in the pipeline, before it is decoded).
+
+    A file whose header is sound but whose data is damaged (a truncated download) is found
+    only by decoding it, which the pipeline does while training; `keras_wgan.training.run`
+    and ``keras-wgan`` then name it (`check_image_files` reads every file as training would).
     """
     paths = list_images(directory)
     batch_size = pipeline.check_batch_size(batch_size, len(paths), directory)
@@ -107,7 +134,10 @@ def folder_dataset(
     transform = image_transform(channels, crop, size)
 
     def load(path):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=0, expand_animations=False)
+        contents = tf.io.read_file(path)
+        if not verify_files:  # headers unread so far: refuse a huge image before decoding it
+            contents = _within_pixel_limit(contents, path)
+        image = tf.io.decode_image(contents, channels=0, expand_animations=False)
         return transform(image)
 
     cache_mode = pipeline.resolve_cache(cache, len(paths) * size[0] * size[1] * channels)
@@ -147,3 +177,40 @@ def _common_size(infos, verified):
             "pass image_size=(height, width) to resize them all."
         )
     return infos[0][1]  # unverified: the first image's size; others are resized to it
+
+
+def _within_pixel_limit(contents, path):
+    """``contents``, once the width x height its header declares is within `MAX_IMAGE_PIXELS`."""
+    message = f"image over the {MAX_IMAGE_PIXELS:,}-pixel limit (MAX_IMAGE_PIXELS), downscale or remove it:"
+    ok = tf.debugging.Assert(declared_pixels(contents) <= MAX_IMAGE_PIXELS, [message, path])
+    with tf.control_dependencies([ok]):
+        return tf.identity(contents)
+
+
+def declared_pixels(contents):
+    """Width x height read from a PNG, GIF, BMP or JPEG header (int64 tensor), decoding nothing.
+
+    Other bytes give 0 (the decoder then refuses them itself).
+    """
+    padded = tf.strings.join([contents, tf.constant(b"\0" * 32)])  # short files read as zeros
+
+    def integer(offset, size, big_endian):
+        raw = tf.cast(tf.io.decode_raw(tf.strings.substr(padded, offset, size), tf.uint8), tf.int64)
+        powers = tf.constant([256**i for i in range(size)], tf.int64)
+        return tf.reduce_sum(raw * (powers[::-1] if big_endian else powers))
+
+    def starts(magic):
+        return tf.equal(tf.strings.substr(padded, 0, len(magic)), magic)
+
+    png = integer(16, 4, True) * integer(20, 4, True)  # IHDR width, height
+    gif = integer(6, 2, False) * integer(8, 2, False)  # logical screen width, height
+    bmp_height = integer(22, 4, False)
+    bmp_height = tf.where(bmp_height >= 2**31, 2**32 - bmp_height, bmp_height)  # top-down: < 0
+    bmp = integer(18, 4, False) * bmp_height
+    jpeg = tf.cond(
+        starts(b"\xff\xd8\xff"),
+        lambda: tf.reduce_prod(tf.cast(tf.image.extract_jpeg_shape(contents)[:2], tf.int64)),
+        lambda: tf.constant(0, tf.int64),
+    )
+    return tf.where(starts(b"\x89PNG"), png, tf.where(starts(b"GIF8"), gif,
+                    tf.where(starts(b"BM"), bmp, jpeg)))

@@ -14,7 +14,11 @@ CACHE_MODES = ("auto", True, False)
 
 def check_batch_size(batch_size, num_examples, source):
     """Validate ``batch_size`` and return it as an int; ``num_examples`` may be None (unknown)."""
-    if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
+    try:
+        valid = not isinstance(batch_size, bool) and int(batch_size) == batch_size >= 1
+    except (TypeError, ValueError, OverflowError):  # None, a string, NaN, Inf
+        valid = False
+    if not valid:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
     batch_size = int(batch_size)
     if num_examples is not None and batch_size > num_examples:

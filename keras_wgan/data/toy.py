@@ -120,10 +120,12 @@ def toy_dataset(name, batch_size, seed=None, theta=0.0, start=0):
     """
     import tensorflow as tf
 
+    from keras_wgan.data.pipeline import check_batch_size
+
     _check_name(name)
     if seed is None:
         seed = int(np.random.default_rng().integers(0, 2**31 - 1))
-    batch_size = int(batch_size)
+    batch_size = check_batch_size(batch_size, None, f"toy:{name}")
     theta = float(theta)
 
     def make_batch(step):
