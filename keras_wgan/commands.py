@@ -8,7 +8,7 @@ import numpy as np
 def train(args):
     from keras_wgan import training
 
-    options = {k: v for k, v in vars(args).items() if k != "command"}
+    options = {k: v for k, v in vars(args).items() if k not in ("command", "debug")}
     options["download"] = not options.pop("no_download")
     _, logs = training.run(**options)
     final = ", ".join(f"{k}={v[-1]:.4f}" for k, v in logs.items())
@@ -35,9 +35,25 @@ def sample(args):
 
 
 def export(args):
+    import inspect
+
     from keras_wgan import hub
 
-    path = hub.export_saved_model(args.source, args.out)
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise FileExistsError(
+            f"{args.out} is a file: give the path of a folder for the SavedModel."
+        )
+    options = {}
+    if args.overwrite:
+        if "overwrite" not in inspect.signature(hub.export_saved_model).parameters:
+            raise ValueError(f"This version cannot overwrite: remove {args.out} first.")
+        options["overwrite"] = True
+    elif os.path.isdir(args.out) and os.listdir(args.out):
+        raise FileExistsError(
+            f"{args.out} already exists and is not empty: pass --overwrite to replace it, "
+            "or choose a new folder."
+        )
+    path = hub.export_saved_model(args.source, args.out, **options)
     print(f"SavedModel written to {path} (signature serving_default: latent -> images)")
     return 0
 
@@ -46,15 +62,30 @@ def eval(args):  # noqa: A001 - the command is called eval
     from keras_wgan import hub
     from keras_wgan.training import toy_source
 
+    toy = toy_source(args.data)  # an unknown toy name fails before the model is loaded
     generator = hub.load(args.source)
     fake = generator.generate(args.n, seed=args.seed)
-    toy = toy_source(args.data)
+    _check_comparable(fake.shape[1:], args.data, toy)
     rows = _toy_metrics(toy, fake, args.seed) if toy else _image_metrics(args, fake)
     width = max(len(name) for name, _ in rows)
     print(f"{'metric':<{width}}  value")
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
     return 0
+
+
+def _check_comparable(sample_shape, data, toy):
+    """Refuse data of another kind than the samples (images vs 2-D points), naming both."""
+    if toy and sample_shape != (2,):
+        raise ValueError(
+            f"The generator makes samples of shape {sample_shape}, but {data} holds 2-D points "
+            "of shape (2,): compare it with image data (--data PATH or tfds:NAME)."
+        )
+    if not toy and (len(sample_shape) != 3 or sample_shape[-1] not in (1, 3)):
+        raise ValueError(
+            f"The generator makes samples of shape {sample_shape}, not images (H, W, 1 or 3), "
+            f"so {data} cannot be compared with them: use --data toy:NAME for a 2-D generator."
+        )
 
 
 def _toy_metrics(name, fake, seed):
@@ -76,10 +107,11 @@ def _toy_metrics(name, fake, seed):
 def _image_metrics(args, fake):
     from keras_wgan import data, evaluation
 
-    side, channels = fake.shape[1], fake.shape[3]
-    real_ds = data.image_dataset(args.data, 100, image_size=side, channels=channels,
+    (height, width), channels = fake.shape[1:3], fake.shape[3]
+    real_ds = data.image_dataset(args.data, 100, image_size=(height, width), channels=channels,
                                  seed=args.seed)
-    real = np.concatenate([b.numpy() for b in real_ds.take(max(1, args.n // 100))])
+    with data.naming_bad_files(args.data):
+        real = np.concatenate([b.numpy() for b in real_ds.take(max(1, args.n // 100))])
     if fake.shape[1:] != (28, 28, 1):
         swd = evaluation.sliced_wasserstein(real.reshape(len(real), -1), fake.reshape(len(fake), -1))
         return [("sliced W (pixels)", f"{swd:.4f}")]

@@ -13,7 +13,7 @@ import keras
 
 from keras_wgan import architectures, callbacks, resume
 from keras_wgan import data as keras_wgan_data
-from keras_wgan.models import get_model_class
+from keras_wgan.models import get_model_class, validation
 
 
 def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width=64,
@@ -27,6 +27,14 @@ def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width
     ``None`` hyperparameters keep the paper defaults.
     """
     cls = get_model_class(model)
+    latent_dim = validation.check_int(latent_dim, "latent_dim")
+    width = validation.check_int(width, "width")
+    sample_shape = tuple(sample_shape)
+    if len(sample_shape) == 3 and sample_shape[0] != sample_shape[1]:
+        raise ValueError(
+            f"The DCGAN models take square images, got {sample_shape[0]}x{sample_shape[1]}: "
+            "pass image_size (--image-size) to resize and center-crop them."
+        )
     if len(sample_shape) == 3:
         critic_norm = "batch" if model in ("gan", "nsgan") else None
         generator = architectures.dcgan_generator(latent_dim, tuple(sample_shape), width)
@@ -48,6 +56,7 @@ def compile_model(gan, learning_rate=None, jit_compile="auto"):
     """Compile with the paper optimizers, optionally at another learning rate."""
     g_opt, d_opt = gan.default_optimizers()
     if learning_rate is not None:
+        learning_rate = validation.check_float(learning_rate, "learning rate", above=0)
         g_opt.learning_rate = learning_rate
         d_opt.learning_rate = learning_rate
     gan.compile(g_opt, d_opt, jit_compile=jit_compile)
@@ -106,9 +115,16 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
     ``critic_steps * batch_size``). ``None`` hyperparameters keep the paper defaults.
     With ``checkpoint_dir``, rerunning the same call after a crash resumes from the last
     complete epoch (toy streams continue at the right batch too).
+
+    Every setting is checked before anything is read or written (one-line ValueError or
+    TypeError); a damaged image file met while training is named (`data.naming_bad_files`).
     """
+    _check_run_settings(epochs=epochs, steps_per_epoch=steps_per_epoch, batch_size=batch_size,
+                        critic_steps=critic_steps, gp_weight=gp_weight, clip_value=clip_value,
+                        lr=lr, seed=seed)
     keras.utils.set_random_seed(seed)
-    steps = critic_steps or get_model_class(model).default_critic_steps
+    # None, and only None, means the model's default: critic_steps=0 is an error above.
+    steps = get_model_class(model).default_critic_steps if critic_steps is None else critic_steps
     toy = toy_source(data)
     if toy is not None:
         if steps_per_epoch is None:
@@ -126,8 +142,26 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
                       critic_steps=critic_steps, gradient_penalty=gp_weight,
                       clip_value=clip_value, seed=seed)
     compile_model(gan, learning_rate=lr, jit_compile=jit_compile)
-    return gan, train(gan, dataset, out, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                      verbose=verbose, checkpoint_dir=checkpoint_dir)
+    with keras_wgan_data.naming_bad_files(data):
+        return gan, train(gan, dataset, out, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                          verbose=verbose, checkpoint_dir=checkpoint_dir)
+
+
+def _check_run_settings(epochs, steps_per_epoch, batch_size, critic_steps, gp_weight,
+                        clip_value, lr, seed):
+    """The numbers `run` takes, in range (None keeps a default); a one-line error names one."""
+    validation.check_int(epochs, "epochs")
+    validation.check_int(batch_size, "batch_size")
+    validation.check_int(seed, "seed", minimum=0)
+    for name, value in (("steps_per_epoch", steps_per_epoch), ("critic_steps", critic_steps)):
+        if value is not None:
+            validation.check_int(value, name)
+    if gp_weight is not None:
+        validation.check_float(gp_weight, "gp_weight", minimum=0)
+    if clip_value is not None:
+        validation.check_float(clip_value, "clip_value", above=0)
+    if lr is not None:
+        validation.check_float(lr, "lr", above=0)
 
 
 def _check_writable(folder):
@@ -153,16 +187,19 @@ def _completed_epochs(checkpoint_dir):
 
 
 def add_run_arguments(parser, out, epochs):
-    """The flags the example scripts share (model, output, budget, sizes, seed)."""
+    """The flags the example scripts share (model, output, budget, sizes, seed), range-checked
+    while parsing as on the ``keras-wgan`` command line."""
+    from keras_wgan.cli import COUNT, SEED
+
     parser.add_argument("--model", default="wgan_gp", choices=["gan", "nsgan", "wgan", "wgan_gp"])
     parser.add_argument("--out", default=out, help=f"output folder ({out})")
-    parser.add_argument("--epochs", type=int, default=epochs)
-    parser.add_argument("--steps-per-epoch", type=int, default=None,
+    parser.add_argument("--epochs", type=COUNT, default=epochs)
+    parser.add_argument("--steps-per-epoch", type=COUNT, default=None,
                         help="generator steps per epoch (default: one pass over the data)")
-    parser.add_argument("--batch-size", type=int, default=64, help="real images per critic step")
-    parser.add_argument("--width", type=int, default=64, help="DCGAN base width")
-    parser.add_argument("--latent-dim", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--batch-size", type=COUNT, default=64, help="real images per critic step")
+    parser.add_argument("--width", type=COUNT, default=64, help="DCGAN base width")
+    parser.add_argument("--latent-dim", type=COUNT, default=128)
+    parser.add_argument("--seed", type=SEED, default=0)
     return parser
 
 

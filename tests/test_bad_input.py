@@ -171,6 +171,55 @@ def case_disk_full_on_checkpoint_write(tmp_path):
     return lambda: gan.fit(points, batch_size=40, epochs=2, verbose=0, callbacks=[checkpoint])
 
 
+def case_critic_steps_zero(tmp_path):
+    generator, critic = tiny_toy_pair()
+    return lambda: kw.WGANGP(generator=generator, critic=critic, critic_steps=0)
+
+
+def case_latent_dim_zero(tmp_path):
+    generator, critic = tiny_toy_pair()
+    return lambda: kw.GAN(generator=generator, discriminator=critic, latent_dim=0)
+
+
+def case_infinite_clip_value(tmp_path):
+    generator, critic = tiny_toy_pair()
+    return lambda: kw.WGAN(generator=generator, critic=critic, clip_value=float("inf"))
+
+
+def case_float_images_in_0_255(tmp_path):
+    images = np.random.default_rng(0).uniform(0, 255, (8, 28, 28, 1))  # float64, unscaled
+    return fit_images(images)
+
+
+def case_negative_number_of_samples(tmp_path):
+    return lambda: compiled().generate(-1)
+
+
+def case_zero_steps_per_epoch(tmp_path):
+    from keras_wgan import training
+
+    return lambda: training.run(model="gan", data="toy:ring8", out=str(tmp_path / "run"),
+                                steps_per_epoch=0, width=8, verbose=0)
+
+
+def case_zero_critic_steps_in_run(tmp_path):
+    from keras_wgan import training
+
+    return lambda: training.run(data="toy:ring8", out=str(tmp_path / "run"), critic_steps=0,
+                                steps_per_epoch=1, width=8, verbose=0)
+
+
+def case_huge_image_in_folder(tmp_path):
+    from tests.test_data_folders import png_declaring
+
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    for i in range(2):
+        Image.fromarray(np.zeros((8, 8), "uint8")).save(folder / f"{i}.png")
+    png_declaring(folder / "bomb.png", 20000, 20000)
+    return lambda: kw.data.image_dataset(str(folder), 2)
+
+
 # (case, exception type, message pattern). The messages name the problem and the fix.
 TABLE = [
     (case_uint8_images, TypeError, r"floating point scaled to \[-1, 1\], got uint8: use .*image_dataset"),
@@ -193,6 +242,14 @@ TABLE = [
     (case_checkpoint_from_another_architecture, ValueError, r"Cannot resume from .*different model or is damaged; use a new checkpoint folder"),
     (case_unknown_handle, kw.hub.UnknownPresetError, r"unknown preset 'wgan_gp/mnsit'"),
     (case_unwritable_output_folder, OSError, r"Cannot write to the output folder .*choose a writable --out folder"),
+    (case_critic_steps_zero, ValueError, r"critic_steps must be an integer >= 1, got 0"),
+    (case_latent_dim_zero, ValueError, r"latent_dim must be an integer >= 1, got 0"),
+    (case_infinite_clip_value, ValueError, r"clip_value must be a finite number > 0, got inf"),
+    (case_float_images_in_0_255, ValueError, r"span \[0\.\d+, 254\.\d+\], outside \[-1, 1\].*x / 127\.5 - 1.*check_range=False"),
+    (case_negative_number_of_samples, ValueError, r"n must be an integer >= 0, got -1"),
+    (case_zero_steps_per_epoch, ValueError, r"steps_per_epoch must be an integer >= 1, got 0"),
+    (case_zero_critic_steps_in_run, ValueError, r"critic_steps must be an integer >= 1, got 0"),
+    (case_huge_image_in_folder, ValueError, r"bomb\.png is 400,000,000 pixels, over the .*-pixel limit"),
     (case_disk_full_on_checkpoint_write, OSError, r"No space left on device\. The previous checkpoint \(epoch 1\) is intact"),
 ]
 
