@@ -358,3 +358,15 @@ def test_other_handles_staging_is_swept_once_their_lock_is_free(cache, archive, 
         thread.join()
     assert sorted(p.name for p in (cache / "tmp").iterdir()) == [
         "busy-0123456789abcdef.x1y2z3", "stray-file"]
+
+
+def test_a_device_or_fifo_named_like_an_archive_is_refused(cache, tmp_path):
+    fifo = tmp_path / "pipe.tar.gz"
+    os.mkfifo(fifo)  # opening it would block forever with no writer
+    (tmp_path / "zero.tar.gz").symlink_to("/dev/zero")  # reading it would never end
+    for path in (fifo, tmp_path / "zero.tar.gz"):
+        with pytest.raises(hub.HubError, match="is not a regular file"):
+            hub.load(path)
+        with pytest.raises(hub.HubError, match="is not a regular file"):
+            hub.load(path.as_uri())
+    assert_clean(cache)

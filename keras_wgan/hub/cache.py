@@ -173,6 +173,9 @@ def fetch(source, *, sha256=None, handle=None, cache_dir=None, download_timeout=
     remote = urllib.parse.urlsplit(source).scheme in REMOTE_SCHEMES
     expected = sha256.lower() if sha256 else None
     if expected is None and "://" not in source:
+        if not os.path.isfile(source):  # a device or fifo would never end, or never start
+            raise PresetFormatError(f"{source} is not a regular file; point at the archive "
+                                    "itself")
         expected = sha256_file(source)
     label = handle if handle == source else f"{handle!r} ({source})"
     key = cache_key(handle)

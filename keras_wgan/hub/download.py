@@ -146,7 +146,12 @@ def fetch_to(source, directory, *, timeout=None, max_bytes=None, note="nothing w
     timeout = download_timeout() if timeout is None else float(timeout)
     max_bytes = max_download_bytes() if max_bytes is None else int(max_bytes)
     target = pathlib.Path(directory) / local_name(source)
-    if "://" in source:
+    scheme = urllib.parse.urlsplit(source).scheme if "://" in source else ""
+    if scheme in ("", "file"):
+        path = urllib.request.url2pathname(urllib.parse.urlsplit(source).path) if scheme else source
+        if not os.path.isfile(path):  # a device or fifo would never end, or never start
+            raise DownloadError(f"{source} is not a regular file; point at the archive itself")
+    if scheme:
         response = _open_url(source, timeout, note)
     else:
         response = open(source, "rb")
