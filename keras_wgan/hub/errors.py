@@ -26,7 +26,8 @@ class OfflineError(HubError, FileNotFoundError):
 
 
 class UnsafeArchiveError(HubError, ValueError):
-    """An archive would write outside its target folder, holds devices, or is too large."""
+    """An archive holds a link, device or fifo, a name that is not plain and relative, or more
+    members or bytes than the bounds allow."""
 
 
 class PresetFormatError(HubError, ValueError):

@@ -90,7 +90,8 @@ def held(path, *, timeout=None, label=None):
 
 @contextlib.contextmanager
 def free(path):
-    """Yields True while holding the lock `path` if nobody held it, else yields False at once."""
+    """Tries the lock `path` without waiting: yields True while holding it, False if another
+    holds it, None if there is no such lock file."""
     try:
         fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
     except FileNotFoundError:
