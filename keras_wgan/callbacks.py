@@ -1,11 +1,19 @@
-"""Keras callbacks that let a user watch a GAN learn: sample grids, curves, TensorBoard images."""
+"""Keras callbacks that let a user watch a GAN learn: sample grids, curves, TensorBoard images.
 
+Every file they write is written atomically (`keras_wgan.atomic`): a kill or a full disk
+leaves the previous version whole, a failed write stops training with one
+`atomic.OutputWriteError`, and each callback removes, when training begins, the temporaries
+a killed run left in its folder.
+"""
+
+import contextlib
+import json
 import os
 
 import keras
 import numpy as np
 
-from keras_wgan import plotting
+from keras_wgan import atomic, plotting
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -27,6 +35,9 @@ class SampleGrid(keras.callbacks.Callback):
         self.directory, self.n, self.seed, self.every, self.real = directory, n, seed, every, real
         self.paths = []
 
+    def on_train_begin(self, logs=None):
+        atomic.remove_stale_temporaries(self.directory, prefix="epoch_")
+
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
@@ -39,24 +50,59 @@ class SampleGrid(keras.callbacks.Callback):
             fig, ax = plt.subplots(figsize=(4, 4))
             real = self.real if self.real is not None else samples[:0]
             plotting.draw_toy_panel(ax, real, samples, self.model.discriminator, title=f"epoch {epoch + 1}")
-            os.makedirs(self.directory, exist_ok=True)
-            fig.savefig(path, dpi=100)
-            plt.close(fig)
+            plotting.save_figure(fig, path)
         self.paths.append(path)
 
 
 class HistoryPlot(keras.callbacks.Callback):
-    """Redraw the loss / Wasserstein-estimate curves to ``path`` after every epoch."""
+    """Redraw the loss / Wasserstein-estimate curves to ``path`` after every epoch.
 
-    def __init__(self, path, title=None):
+    Args:
+        path: the figure (PNG).
+        title: its title.
+        earlier: logs of the epochs trained before (a resumed run's), drawn first; the
+            epochs of every `fit` this callback sees are appended after them.
+        json_path: if given, the numbers are also written there as JSON each epoch.
+    """
+
+    def __init__(self, path, title=None, earlier=None, json_path=None):
         super().__init__()
-        self.path, self.title = path, title
-        self.history = {}
+        self.path, self.title, self.json_path = path, title, json_path
+        self.history = {name: list(values) for name, values in (earlier or {}).items()}
+
+    def on_train_begin(self, logs=None):
+        for path in filter(None, (self.path, self.json_path)):
+            _remove_stale_temporaries_of(path)
 
     def on_epoch_end(self, epoch, logs=None):
         for name, value in (logs or {}).items():
             self.history.setdefault(name, []).append(float(value))
+        if self.json_path:
+            atomic.save(self.json_path, lambda: json.dumps(self.history, indent=2).encode(),
+                        what="history ")
         plotting.plot_history(self.history, self.path, self.title)
+
+
+class ModelFile(keras.callbacks.Callback):
+    """Save the whole model to ``path`` (a ``.keras`` file) after every epoch, atomically.
+
+    Keras's `ModelCheckpoint` writes straight onto the file, so a kill during the write leaves
+    it truncated (0 bytes when caught early). Here the previous file stays until the new one
+    is complete.
+    """
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = os.fspath(path)
+
+    def on_train_begin(self, logs=None):
+        _remove_stale_temporaries_of(self.path)
+
+    def on_epoch_end(self, epoch, logs=None):
+        try:
+            atomic.save_keras_file(self.path, self.model.save, ".keras")
+        except Exception as error:
+            raise atomic.failure(self.path, error, what="model ") from error
 
 
 class TensorBoardSamples(keras.callbacks.Callback):
@@ -76,14 +122,68 @@ class TensorBoardSamples(keras.callbacks.Callback):
         samples = self.model.generate(self.n, seed=self.seed)
         if samples.ndim != 4:
             return
-        if self._writer is None:
-            self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "samples"))
         grid = plotting.image_grid(samples)[None].astype("float32") / 255.0
-        with self._writer.as_default():
-            tf.summary.image("samples", grid, step=epoch)
-        self._writer.flush()
+        with _tensorboard_writes(self.log_dir):
+            if self._writer is None:
+                self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "samples"))
+            with self._writer.as_default():
+                tf.summary.image("samples", grid, step=epoch)
+            self._writer.flush()
 
     def on_train_end(self, logs=None):
         if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+            writer, self._writer = self._writer, None
+            with _tensorboard_writes(self.log_dir):
+                writer.close()
+
+
+class TensorBoard(keras.callbacks.TensorBoard):
+    """Keras's `TensorBoard`, whose failed writes (a full disk) end training with one
+    `atomic.OutputWriteError` instead of a TensorFlow traceback.
+
+    Event files are appended to, not replaced, so a failure keeps the events written so far.
+    """
+
+    def set_model(self, model):
+        with _tensorboard_writes(self.log_dir):  # opens the event file
+            super().set_model(model)
+
+    def on_train_begin(self, logs=None):
+        with _tensorboard_writes(self.log_dir):
+            super().on_train_begin(logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        with _tensorboard_writes(self.log_dir):  # the graph, after the first batch
+            super().on_train_batch_end(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        with _tensorboard_writes(self.log_dir):
+            super().on_epoch_end(epoch, logs)
+
+    def on_test_end(self, logs=None):
+        with _tensorboard_writes(self.log_dir):
+            super().on_test_end(logs)
+
+    def on_train_end(self, logs=None):
+        with _tensorboard_writes(self.log_dir):
+            super().on_train_end(logs)
+
+
+@contextlib.contextmanager
+def _tensorboard_writes(log_dir):
+    import tensorflow as tf
+
+    try:
+        yield
+    except tf.errors.OpError as error:
+        # TensorFlow words it "{{function_node ...}} <event file>; <reason>" over several lines.
+        reason = (error.message or type(error).__name__).strip().splitlines()[0].rsplit("; ", 1)[-1]
+        raise atomic.OutputWriteError(
+            f"Could not write TensorBoard logs in {log_dir}: {reason}. The events written so "
+            f"far are kept: {atomic.FIX}."
+        ) from error
+
+
+def _remove_stale_temporaries_of(path):
+    folder, name = os.path.split(os.fspath(path))
+    atomic.remove_stale_temporaries(folder or ".", prefix=name + ".tmp-")

@@ -1,9 +1,16 @@
-"""Figures: image grids (Pillow only), training curves and 2-D samples with critic contours."""
+"""Figures: image grids (Pillow only), training curves and 2-D samples with critic contours.
 
+Files are rendered in memory and written atomically (`keras_wgan.atomic`): a failed or killed
+write keeps the previous picture, and a failure raises one `atomic.OutputWriteError`.
+"""
+
+import io
 import math
 import os
 
 import numpy as np
+
+from keras_wgan import atomic
 
 
 def _pyplot():
@@ -39,9 +46,38 @@ def save_image_grid(images, path, columns=None, scale=2):
     picture = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
     if scale > 1:
         picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
-    os.makedirs(os.path.dirname(os.fspath(path)) or ".", exist_ok=True)
-    picture.save(path)
+
+    # The file name picks the format, as `Image.save(path)` would (PNG when it names none).
+    kind = Image.registered_extensions().get(_extension(path), "PNG")
+
+    def render():
+        buffer = io.BytesIO()
+        picture.save(buffer, format=kind)
+        return buffer.getvalue()
+
+    atomic.save(path, render, what="image ")
     return path
+
+
+def save_figure(fig, path, dpi=100):
+    """Write a Matplotlib figure to ``path`` atomically (PNG unless the name says otherwise)
+    and close it."""
+    plt = _pyplot()
+
+    def render():
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=_extension(path)[1:] or "png", dpi=dpi)
+        return buffer.getvalue()
+
+    try:
+        atomic.save(path, render, what="figure ")
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _extension(path):
+    return os.path.splitext(os.fspath(path))[1].lower()
 
 
 def plot_history(history, path, title=None):
@@ -63,10 +99,7 @@ def plot_history(history, path, title=None):
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    os.makedirs(os.path.dirname(os.fspath(path)) or ".", exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def critic_surface(critic, limit, resolution=80):

@@ -3,21 +3,26 @@
 `ResumableCheckpoint` is Keras's `BackupAndRestore` with crash-safe writes. Each save writes
 the whole training state (both networks, both optimizers' slots and iteration counts, the
 noise and penalty seed-generator states) to ``epoch-NNNNN.weights.h5`` through a temporary
-file and `os.replace`, then commits it by atomically replacing ``training_metadata.json``,
-which names the file and the epoch. A kill at any instant leaves the metadata pointing at a
-complete file; `fit` with the same callback resumes from it.
+file and `os.replace` (`keras_wgan.atomic`), then commits it by atomically replacing
+``training_metadata.json``, which names the file and the epoch and keeps the logs of every
+completed epoch. A kill at any instant leaves the metadata pointing at a complete file; `fit`
+with the same callback resumes from it. A failed write (a full disk) raises one
+`atomic.OutputWriteError` and keeps the previous checkpoint.
 
 `NonFiniteGuard` stops training the moment a logged loss, the penalty or a weight stops
 being finite, naming the quantity and the step; placed before the checkpoint callback, it
 keeps the bad state from ever being saved.
 """
 
+import contextlib
 import glob
 import json
 import os
 
 import keras
 import numpy as np
+
+from keras_wgan import atomic
 
 METADATA = "training_metadata.json"
 
@@ -26,23 +31,11 @@ class TrainingDiverged(RuntimeError):
     """Raised by `NonFiniteGuard` when a loss, the penalty or a weight turns NaN/Inf."""
 
 
-def _write_atomically(path, write, ending=""):
-    """Call ``write(temporary_path)``, then rename onto ``path``; on failure remove the temporary.
-
-    ``ending`` is appended to the temporary name for writers that check the file extension.
-    """
-    temporary = f"{path}.tmp-{os.getpid()}{ending}"
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-
-
 class ResumableCheckpoint(keras.callbacks.BackupAndRestore):
     """`BackupAndRestore` whose saves are atomic, so a crash never corrupts the last checkpoint.
+
+    The metadata also keeps every completed epoch's logs (`history`), so a resumed run can
+    report and plot the whole training, not only its own epochs.
 
     Args:
         backup_dir: the checkpoint folder (created).
@@ -56,6 +49,7 @@ class ResumableCheckpoint(keras.callbacks.BackupAndRestore):
         super().__init__(backup_dir, save_freq=save_freq, delete_checkpoint=delete_checkpoint)
         self.keep = int(keep)
         self._metadata_path = os.path.join(backup_dir, METADATA)
+        self.history = {}
 
     def latest(self):
         """The committed metadata dict, or None when there is no checkpoint yet."""
@@ -64,8 +58,19 @@ class ResumableCheckpoint(keras.callbacks.BackupAndRestore):
         with open(self._metadata_path) as f:
             return json.load(f)
 
+    def saved_history(self):
+        """The logs of the epochs the committed checkpoint has trained (``{}`` if none)."""
+        return completed_history(self.latest())
+
     def on_train_begin(self, logs=None):
+        atomic.remove_stale_temporaries(self.backup_dir)
+        self.history = {}
         self._load_model()
+
+    def on_epoch_end(self, epoch, logs=None):
+        for name, value in (logs or {}).items():
+            self.history.setdefault(name, []).append(float(value))
+        super().on_epoch_end(epoch, logs)
 
     def _load_model(self):
         metadata = self.latest()
@@ -81,43 +86,57 @@ class ResumableCheckpoint(keras.callbacks.BackupAndRestore):
                 "different model or is damaged; use a new checkpoint folder or delete this one."
             ) from None
         self.model._initial_epoch = int(metadata["epoch"])
+        self.history = completed_history(metadata)
 
     def _save_model(self):
-        os.makedirs(self.backup_dir, exist_ok=True)
-        name = f"epoch-{self._current_epoch:05d}.weights.h5"
+        # A mid-epoch save gets its own file: overwriting the committed one would leave the
+        # metadata naming a file whose content changed under it.
+        name = f"epoch-{self._current_epoch:05d}"
+        if self.save_freq != "epoch" and self._last_batch_seen:
+            name += f"-batch-{self._last_batch_seen:06d}"
+        name += ".weights.h5"
         path = os.path.join(self.backup_dir, name)
         previous = self.latest()
+        metadata = {
+            "epoch": self._current_epoch,
+            "batch": self._last_batch_seen,
+            "weights": name,
+            "generator_steps": _steps(self.model),
+            "history": self.history,
+        }
         try:
-            # Keras insists on the ".weights.h5" ending, so the temporary keeps it.
-            _write_atomically(path, lambda p: self.model.save_weights(p), ".weights.h5")
-            metadata = {
-                "epoch": self._current_epoch,
-                "batch": self._last_batch_seen,
-                "weights": name,
-                "generator_steps": _steps(self.model),
-            }
-            _write_atomically(self._metadata_path, lambda p: _write_json(p, metadata))
-        except OSError as error:
-            kept = f"epoch {previous['epoch']}" if previous else "none yet"
-            raise OSError(
-                f"Could not write checkpoint {path}: {error.strerror or error}. The previous "
-                f"checkpoint ({kept}) is intact: free disk space or choose another folder, "
-                "then rerun to resume."
-            ) from None
+            atomic.save_keras_file(path, self.model.save_weights, ".weights.h5")
+            atomic.replace(self._metadata_path, json.dumps(metadata).encode())
+        except Exception as error:
+            # Any error, not only OSError: h5py reports failed writes as RuntimeError.
+            if previous is None or previous["weights"] != name:
+                with contextlib.suppress(OSError):
+                    os.remove(path)  # written, but never committed
+            kept = (f"The previous checkpoint (epoch {previous['epoch']}) is intact" if previous
+                    else "No partial checkpoint was left")
+            raise atomic.failure(
+                path, error, what="checkpoint ", kept=kept,
+                fix="free disk space or choose another folder, then rerun to resume",
+            ) from error
         self._remove_old(name)
 
     def _remove_old(self, current):
-        files = sorted(glob.glob(os.path.join(self.backup_dir, "epoch-*.weights.h5")))
-        older = [f for f in files if os.path.basename(f) != current]
+        files = glob.glob(os.path.join(self.backup_dir, "epoch-*.weights.h5"))
+        older = sorted((f for f in files if os.path.basename(f) != current),
+                       key=lambda f: (os.path.getmtime(f), f))
         for f in older[: max(0, len(older) - self.keep)]:
             os.remove(f)
 
 
-def _write_json(path, payload):
-    with open(path, "w") as f:
-        json.dump(payload, f)
-        f.flush()
-        os.fsync(f.fileno())
+def completed_history(metadata):
+    """The per-epoch logs recorded in checkpoint ``metadata``, cut to its completed epochs.
+
+    Checkpoints written before the history was recorded give ``{}``.
+    """
+    if not metadata:
+        return {}
+    epochs = int(metadata["epoch"])
+    return {name: list(values[:epochs]) for name, values in metadata.get("history", {}).items()}
 
 
 def _steps(model):

@@ -6,7 +6,6 @@ fixed noise, TensorBoard scalars and images, a `.keras` checkpoint, and at the e
 of the loss and Wasserstein-estimate curves and ``history.json``.
 """
 
-import json
 import os
 
 import keras
@@ -67,15 +66,22 @@ def training_callbacks(out_dir, n_samples=64, real_points=None, checkpoint_dir=N
     """The per-epoch outputs every run writes into ``out_dir``, after the NaN/Inf guard.
 
     With ``checkpoint_dir``, a `ResumableCheckpoint` saves the full training state there
-    each epoch and a rerun resumes from it.
+    each epoch and a rerun resumes from it; ``history.json`` and ``curves.png`` then start
+    with the epochs the checkpoint had already trained. Every file but TensorBoard's is
+    written atomically (`keras_wgan.atomic`).
     """
-    resumable = [resume.ResumableCheckpoint(checkpoint_dir)] if checkpoint_dir else []
+    earlier = None
+    resumable = []
+    if checkpoint_dir:
+        resumable = [resume.ResumableCheckpoint(checkpoint_dir)]
+        earlier = resumable[0].saved_history()
     return [resume.NonFiniteGuard(), *resumable,
         callbacks.SampleGrid(os.path.join(out_dir, "samples"), n=n_samples, real=real_points),
         callbacks.TensorBoardSamples(os.path.join(out_dir, "tensorboard"), n=min(n_samples, 36)),
-        keras.callbacks.TensorBoard(os.path.join(out_dir, "tensorboard")),
-        keras.callbacks.ModelCheckpoint(os.path.join(out_dir, "checkpoint.keras")),
-        callbacks.HistoryPlot(os.path.join(out_dir, "curves.png")),
+        callbacks.TensorBoard(os.path.join(out_dir, "tensorboard")),
+        callbacks.ModelFile(os.path.join(out_dir, "checkpoint.keras")),
+        callbacks.HistoryPlot(os.path.join(out_dir, "curves.png"), earlier=earlier,
+                              json_path=os.path.join(out_dir, "history.json")),
     ]
 
 
@@ -83,24 +89,42 @@ def train(gan, dataset, out_dir, epochs=10, steps_per_epoch=None, verbose="auto"
           extra_callbacks=(), checkpoint_dir=None):
     """Fit ``gan`` on ``dataset`` (batches of critic_steps x per-step size) writing to ``out_dir``.
 
-    Returns the ``History.history`` dict (also written to ``out_dir/history.json``).
+    Returns the per-epoch logs, ``{name: [value per epoch]}``, also written to
+    ``out_dir/history.json`` after every epoch. With ``checkpoint_dir`` the run resumes
+    from the checkpoint there, and the logs cover every epoch trained, earlier runs'
+    included. If the checkpoint has already trained ``epochs`` epochs there is nothing to
+    do: ``gan`` gets the checkpoint's state, nothing is written, a line says so and the
+    saved logs are returned.
     """
+    done = _completed_epochs(checkpoint_dir)
+    if checkpoint_dir and done >= epochs:
+        return _restore_finished(gan, dataset, epochs, steps_per_epoch, checkpoint_dir, done)
     _check_writable(out_dir)
     real_points = None
     if len(gan.sample_shape) == 1:
         real_points = next(iter(dataset.unbatch().batch(1000).take(1))).numpy()
-    history = gan.fit(
+    outputs = training_callbacks(out_dir, real_points=real_points, checkpoint_dir=checkpoint_dir)
+    gan.fit(
         dataset,
         epochs=epochs,
         steps_per_epoch=steps_per_epoch,
-        callbacks=training_callbacks(out_dir, real_points=real_points,
-                                     checkpoint_dir=checkpoint_dir) + list(extra_callbacks),
+        callbacks=outputs + list(extra_callbacks),
         verbose=verbose,
     )
-    logs = {k: [float(v) for v in values] for k, values in history.history.items()}
-    with open(os.path.join(out_dir, "history.json"), "w") as f:
-        json.dump(logs, f, indent=2)
-    return logs
+    history = next(c for c in outputs if isinstance(c, callbacks.HistoryPlot)).history
+    return {name: list(values) for name, values in history.items()}
+
+
+def _restore_finished(gan, dataset, epochs, steps_per_epoch, checkpoint_dir, done):
+    """Give ``gan`` a finished checkpoint's state, write nothing, and return its logs."""
+    checkpoint = resume.ResumableCheckpoint(checkpoint_dir)
+    # The checkpoint sets the initial epoch to `done` >= `epochs`, so this fit trains no
+    # step: it builds the model and optimizers and loads the state, as a resume would.
+    gan.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=[checkpoint],
+            verbose=0)
+    print(f"nothing to do: all {epochs} epochs were already trained (checkpoint at "
+          f"{checkpoint_dir}, epoch {done}); use a new --checkpoint-dir or more --epochs")
+    return checkpoint.saved_history()
 
 
 def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_per_epoch=None,

@@ -72,6 +72,31 @@ def test_failed_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     assert checkpoint.latest()["epoch"] == 1
 
 
+def test_an_h5py_error_keeps_the_previous_checkpoint_and_reads_as_one_line(tmp_path, monkeypatch):
+    gan, checkpoint, points = _fitted(tmp_path)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "ckpt").iterdir()}
+
+    def h5py_failure(target, *args, **kwargs):
+        raise RuntimeError("Can't decrement id ref count (file write failed: time = Mon Nov 30\n"
+                           ", filename = 'x.weights.h5', errno = 28, error message = 'No space')")
+
+    monkeypatch.setattr(gan, "save_weights", h5py_failure)
+    with pytest.raises(OSError, match=r"RuntimeError: Can't decrement id ref count \(file write "
+                       r"failed: time = Mon Nov 30\. The previous checkpoint \(epoch 1\) is intact") as raised:
+        gan.fit(points, batch_size=40, epochs=2, callbacks=[checkpoint], verbose=0)
+    assert "\n" not in str(raised.value)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "ckpt").iterdir()} == before
+
+
+def test_the_checkpoint_keeps_the_logs_of_every_epoch_across_resumes(tmp_path):
+    gan, checkpoint, points = _fitted(tmp_path, epochs=2)
+    first = checkpoint.saved_history()
+    assert set(first) >= {"d_loss", "g_loss"} and all(len(v) == 2 for v in first.values())
+    gan.fit(points, batch_size=40, epochs=3, callbacks=[checkpoint], verbose=0)  # resumes at 2
+    history = ResumableCheckpoint(tmp_path / "ckpt").saved_history()
+    assert all(len(v) == 3 and v[:2] == first[name] for name, v in history.items())
+
+
 def test_checkpoint_from_another_architecture_is_refused(tmp_path):
     _fitted(tmp_path)
     generator = kw.architectures.mlp_generator(2, 2, 32, 2)
@@ -127,5 +152,8 @@ def test_cli_resumes_a_toy_run_from_its_checkpoint_folder(tmp_path):
     assert ResumableCheckpoint(tmp_path / "ckpt").latest()["epoch"] == 2
     assert cli.main(common + ["--epochs", "3", "--out", str(tmp_path / "second")]) == 0
     assert ResumableCheckpoint(tmp_path / "ckpt").latest()["generator_steps"] == 9
+    # Only the third epoch ran, but the history holds all three, the first two as logged.
+    first = json.loads((tmp_path / "first" / "history.json").read_text())
     history = json.loads((tmp_path / "second" / "history.json").read_text())
-    assert len(history["d_loss"]) == 1  # only the third epoch ran
+    assert set(history) == set(first) and all(len(v) == 3 for v in history.values())
+    assert all(history[name][:2] == first[name] for name in first)

@@ -14,6 +14,7 @@ from keras_wgan.hub.errors import (
     DownloadError,
     HubError,
     IntegrityError,
+    LockTimeoutError,
     OfflineError,
     PresetFormatError,
     UnknownPresetError,
@@ -32,7 +33,8 @@ from keras_wgan.hub.preset import (
 from keras_wgan.hub.registry import get_preset, list_presets, register_preset, unregister_preset
 
 __all__ = [
-    "DownloadError", "HubError", "IntegrityError", "OfflineError", "PresetFormatError",
+    "DownloadError", "HubError", "IntegrityError", "LockTimeoutError",
+    "OfflineError", "PresetFormatError",
     "PretrainedGenerator", "UnknownPresetError", "UnsafeArchiveError", "cache_root",
     "export_saved_model", "fetch", "get_preset", "is_offline", "list_presets", "load",
     "load_preset", "read_metadata", "register_preset", "safe_extract", "save_preset",
