@@ -1,7 +1,5 @@
 """What each `keras-wgan` command does; `cli.py` only parses the arguments."""
 
-import os
-
 import numpy as np
 
 
@@ -35,25 +33,10 @@ def sample(args):
 
 
 def export(args):
-    import inspect
-
     from keras_wgan import hub
 
-    if os.path.exists(args.out) and not os.path.isdir(args.out):
-        raise FileExistsError(
-            f"{args.out} is a file: give the path of a folder for the SavedModel."
-        )
-    options = {}
-    if args.overwrite:
-        if "overwrite" not in inspect.signature(hub.export_saved_model).parameters:
-            raise ValueError(f"This version cannot overwrite: remove {args.out} first.")
-        options["overwrite"] = True
-    elif os.path.isdir(args.out) and os.listdir(args.out):
-        raise FileExistsError(
-            f"{args.out} already exists and is not empty: pass --overwrite to replace it, "
-            "or choose a new folder."
-        )
-    path = hub.export_saved_model(args.source, args.out, **options)
+    # Refuses a file path, or a folder holding files without --overwrite, before loading.
+    path = hub.export_saved_model(args.source, args.out, overwrite=args.overwrite)
     print(f"SavedModel written to {path} (signature serving_default: latent -> images)")
     return 0
 

@@ -6,6 +6,7 @@ fixed noise, TensorBoard scalars and images, a `.keras` checkpoint, and at the e
 of the loss and Wasserstein-estimate curves and ``history.json``.
 """
 
+import contextlib
 import os
 
 import keras
@@ -166,9 +167,27 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
                       critic_steps=critic_steps, gradient_penalty=gp_weight,
                       clip_value=clip_value, seed=seed)
     compile_model(gan, learning_rate=lr, jit_compile=jit_compile)
-    with keras_wgan_data.naming_bad_files(data):
+    with keras_wgan_data.naming_bad_files(data), _without_grappler_remapping():
         return gan, train(gan, dataset, out, epochs=epochs, steps_per_epoch=steps_per_epoch,
                           verbose=verbose, checkpoint_dir=checkpoint_dir)
+
+
+@contextlib.contextmanager
+def _without_grappler_remapping():
+    """Grappler's remapper cannot fuse a DCGAN critic's Conv2D+BiasAdd+LeakyReLU under the
+    gradient penalty's double backprop: it prints "E... remapper failed: INVALID_ARGUMENT"
+    mid-run and leaves that graph as it was. Off while training (as in `demo`)."""
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
+    import tensorflow as tf
+
+    prior = tf.config.optimizer.get_experimental_options().get("remapping", True)
+    tf.config.optimizer.set_experimental_options({"remapping": False})
+    try:
+        yield
+    finally:
+        tf.config.optimizer.set_experimental_options({"remapping": prior})
 
 
 def _check_run_settings(epochs, steps_per_epoch, batch_size, critic_steps, gp_weight,

@@ -190,6 +190,8 @@ def test_export_refuses_a_file_and_a_full_folder(toy_checkpoint, tmp_path, capsy
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "--overwrite" in err, err
     assert [p.name for p in full.iterdir()] == ["notes.txt"]
+    assert cli.main(["export", str(toy_checkpoint), str(full), "--overwrite"]) == 0
+    assert (full / "saved_model.pb").is_file() and not (full / "notes.txt").exists()
 
 
 def test_train_names_a_damaged_image_met_while_training(tmp_path, capsys):
@@ -222,3 +224,14 @@ def test_python_dash_m_refuses_latent_dim_zero_without_a_traceback(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("keras-wgan train: error: argument --latent-dim"), result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_python_dash_m_prints_no_tensorflow_start_up_lines(tmp_path):
+    # Measured at 82aa814 with TF_CPP_MIN_LOG_LEVEL unset: 6 lines (absl's pre-init warning and
+    # oneDNN's notice twice, the CPU-instructions notice on two lines); 4 with it at 2 or 3.
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = run_module("sample", "wgan_gp/grid25", "--n", "4", "--out", str(tmp_path / "s.png"),
+                        env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", result.stderr
+    assert result.stdout.strip() == f"wrote 4 samples to {tmp_path / 's.png'}"
