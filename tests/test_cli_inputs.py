@@ -71,6 +71,21 @@ def test_the_range_checks_accept_the_edges():
     assert cli.integer(1, cli.MAX_SAMPLES)(str(cli.MAX_SAMPLES)) == cli.MAX_SAMPLES
 
 
+def test_the_examples_shared_flags_are_range_checked_too(capsys):
+    import argparse
+
+    from keras_wgan import training
+
+    examples = training.add_run_arguments(cli.Parser(prog="mnist.py"), out="runs/x", epochs=1)
+    assert examples.parse_args(["--epochs", "3"]).epochs == 3
+    for flag in ("--epochs", "--steps-per-epoch", "--batch-size", "--width", "--latent-dim"):
+        with pytest.raises(SystemExit) as exit_:
+            examples.parse_args([flag, "0"])
+        assert exit_.value.code == 2 and flag in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        training.add_run_arguments(argparse.ArgumentParser(), "o", 1).parse_args(["--seed", "-1"])
+
+
 def test_debug_shows_the_traceback_before_or_after_the_command(tmp_path, capsys):
     missing = str(tmp_path / "missing")
     assert cli.main(["train", "--data", missing]) == 2

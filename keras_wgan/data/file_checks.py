@@ -15,7 +15,10 @@ import re
 
 import tensorflow as tf
 
+from keras_wgan import startup_logs
 from keras_wgan.data.folders import inspect_image, list_images
+
+_EVERY_LINE = (re.compile(rb""),)
 
 
 def find_undecodable(paths):
@@ -37,14 +40,17 @@ def find_undecodable(paths):
         .map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         .ignore_errors()  # a refused file is dropped: the first gap in the order names it
     )
-    expected = iter(paths)
-    for path, _ in decoded.as_numpy_iterator():
-        for candidate in expected:
-            if candidate == path.decode():
-                break
-            return candidate, _decode_error(candidate)
-    missing = next(expected, None)
-    return None if missing is None else (missing, _decode_error(missing))
+    # libjpeg writes its own complaint ("Corrupt JPEG data: ...") to stderr for each bad file;
+    # the caller names the file in one line, so the search's copies are dropped.
+    with startup_logs.filtered_stderr(noise=_EVERY_LINE):
+        expected = iter(paths)
+        for path, _ in decoded.as_numpy_iterator():
+            for candidate in expected:
+                if candidate == path.decode():
+                    break
+                return candidate, _decode_error(candidate)
+        missing = next(expected, None)
+        return None if missing is None else (missing, _decode_error(missing))
 
 
 def check_image_files(directory):
