@@ -13,10 +13,18 @@ def latent_noise(n, latent_dim, seed=None):
 
 
 def generate(generator, latent_dim, n, seed=None, batch_size=256):
-    """``n`` samples of ``generator`` (inference mode) as one NumPy array, in batches."""
-    noise = latent_noise(n, latent_dim, seed)
+    """``n`` samples of ``generator`` (inference mode) as one NumPy array, in batches.
+
+    ``n=0`` gives an empty ``(0, *sample_shape)`` array (one forward pass finds the shape);
+    a negative or fractional ``n`` is a one-line error.
+    """
+    from keras_wgan.models.validation import check_int  # models import this module
+
+    n = check_int(n, "n", minimum=0)
+    batch_size = check_int(batch_size, "batch_size")
+    noise = latent_noise(max(n, 1), latent_dim, seed)
     chunks = [
         ops.convert_to_numpy(generator(noise[i : i + batch_size], training=False))
         for i in range(0, len(noise), batch_size)
     ]
-    return np.concatenate(chunks, axis=0) if chunks else noise[:0]
+    return np.concatenate(chunks, axis=0)[:n]

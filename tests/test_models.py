@@ -201,3 +201,12 @@ def test_generate_zero_gives_an_empty_array_of_samples():
             toy.generate(n)
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
         toy.generate(4, batch_size=0)
+
+
+def test_pretrained_generator_generate_zero_has_the_sample_shape():
+    # sampling.generate is the one path: the hub's PretrainedGenerator gets the same answer.
+    generator, _ = tiny_image_pair()
+    pretrained = kw.hub.PretrainedGenerator(generator, latent_dim=8)
+    assert pretrained.generate(0).shape == (0, 28, 28, 1)
+    with pytest.raises(ValueError, match=r"^n must be an integer >= 0"):
+        pretrained.generate(-2)

@@ -155,11 +155,6 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
                 the same weights); None draws fresh noise.
             batch_size: samples per forward pass.
         """
-        n = validation.check_int(n, "n", minimum=0)
-        batch_size = validation.check_int(batch_size, "batch_size")
-        if n == 0:
-            # One forward pass gives the samples' exact shape and dtype; keep none of it.
-            return sampling.generate(self.generator, self.latent_dim, 1, seed, batch_size)[:0]
         return sampling.generate(self.generator, self.latent_dim, n, seed, batch_size)
 
     # --- compile ------------------------------------------------------------------------
