@@ -74,15 +74,18 @@ def save_keras_file(path, save_to, ending):
     ``save_to(target)`` is ``model.save`` (``ending=".keras"``) or ``model.save_weights``
     (``".weights.h5"``). ``target`` is an `io.BytesIO` whose ``str`` is the temporary's
     name, ending in ``ending``, from which Keras picks the format. A saver that takes only
-    a path (a subclass's override) raises TypeError on it and is called again with the
-    temporary's path. Errors are raised as they came (see `failure`).
+    a path (a subclass's override that opens it) fails on the buffer with "expected str,
+    bytes or os.PathLike object" and is called again with the temporary's path. Errors are
+    raised as they came (see `failure`).
     """
 
     def write(temporary):
         target = _InMemoryFile(temporary)
         try:
             save_to(target)
-        except TypeError:
+        except TypeError as error:
+            if "PathLike" not in str(error):
+                raise
             save_to(temporary)
             with open(temporary, "rb+") as f:
                 os.fsync(f.fileno())
