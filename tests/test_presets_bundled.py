@@ -39,13 +39,50 @@ def test_bundled_presets_stay_under_5_mb():
 @pytest.mark.parametrize("name", BUNDLED)
 def test_metadata_is_complete(name):
     meta = _metadata(name)
-    for key in ("description", "family", "dataset", "training_steps", "metrics",
-                "hyperparameters", "latent_dim", "output_shape", "files", "weights_dtype"):
+    for key in ("description", "family", "model", "dataset", "training_steps", "metrics",
+                "recipe", "latent_dim", "output_shape", "files", "weights_dtype"):
         assert meta.get(key) not in (None, "", {}), f"{name}: metadata lacks {key}"
     assert meta["family"] == "wgan_gp"
-    assert meta["training_steps"] == meta["hyperparameters"]["steps"] > 0
+    assert meta["training_steps"] == meta["recipe"]["training"]["steps"] > 0
     if meta["weights_dtype"] == "float16":
         assert meta["float16_max_abs_error"] <= meta["float16_tolerance"]
+
+
+def test_every_bundled_preset_has_a_recipe_and_every_recipe_a_preset():
+    from keras_wgan.presets.recipe import find_recipes
+
+    assert sorted(find_recipes()) == sorted(BUNDLED)
+    assert sorted(kw.hub.list_presets()) == sorted(BUNDLED)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_metadata_holds_the_recipe_file_itself(name):
+    # One source of truth: the recipe beside the preset is the one its metadata records, so a
+    # recipe edited without rebuilding the preset fails here.
+    from keras_wgan.presets.recipe import load_recipe
+
+    meta = _metadata(name)
+    recipe = load_recipe(PRESETS_DIR / name / "recipe.json")
+    assert meta["recipe"] == recipe
+    assert meta["description"] == recipe["description"]
+    assert meta["model"] == recipe["model"]["variant"]
+    for key, value in recipe["evaluation"].items():
+        assert meta["evaluation"][key] == value, key
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_recipe_builds_the_stored_generator_architecture(name):
+    # The recipe's networks serialize exactly as the stored config.json: it describes the
+    # model these weights were trained as, layer for layer.
+    import keras
+
+    from keras_wgan.presets import train
+    from keras_wgan.presets.recipe import load_recipe
+
+    recipe = load_recipe(PRESETS_DIR / name / "recipe.json")
+    generator = train.make_model(recipe).generator
+    stored = json.loads((PRESETS_DIR / name / "config.json").read_text(encoding="utf-8"))
+    assert json.loads(json.dumps(keras.saving.serialize_keras_object(generator))) == stored
 
 
 def test_toy_metadata_records_its_metrics():

@@ -1,0 +1,95 @@
+"""`build_preset`: train a recipe, measure the stored weights, and write the preset folder whole.
+
+The folder ``<root>/<family>/<name>/`` gets the generator (float16 weights, checked against
+float32 on fixed noise by `keras_wgan.hub.save_preset`), its ``metadata.json`` (the recipe
+itself under ``recipe``, the metrics measured on the *stored* weights, the training time, the
+command) and a copy of the recipe as ``recipe.json``. Everything is written in a staging folder
+beside it and swapped in at the end, so a failure leaves the previous preset as it was.
+"""
+
+import json
+import os
+import pathlib
+import shutil
+import tempfile
+
+from keras_wgan.presets import measure, train
+from keras_wgan.presets.recipe import RECIPE_FILE
+
+
+def preset_metadata(recipe, dataset, gan, seconds, notes, command):
+    """What a preset says about itself; the recipe is stored whole, not copied field by field."""
+    family = recipe["name"].split("/")[0]
+    return {
+        "description": recipe["description"],
+        "family": family,
+        "model": recipe["model"]["variant"],
+        "dataset": dataset,
+        "training_steps": recipe["training"]["steps"],
+        "critic_steps_per_step": int(gan.critic_steps),
+        "training_seconds": round(seconds, 1),
+        "evaluation": dict(recipe["evaluation"], **notes),
+        "recipe": recipe,
+        "built_by": command,
+    }
+
+
+def _write_json(path, value):
+    path.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+
+
+def _swap_into_place(staged, target):
+    """Replaces ``target`` by ``staged`` (same parent), keeping the old one until the new is in."""
+    retired = None
+    if target.exists():
+        retired = staged.parent / f"{staged.name}.old"
+        os.replace(target, retired)
+    try:
+        os.replace(staged, target)
+    except OSError:
+        if retired is not None:
+            os.replace(retired, target)
+        raise
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None):
+    """Trains ``recipe``, measures the stored weights and writes ``<root>/<recipe name>/``.
+
+    Args:
+        recipe: a checked recipe (`keras_wgan.presets.recipe.load_recipe`).
+        root: the presets root (the bundled one is ``keras_wgan.presets.PRESETS_DIR``).
+        mnist_dir: where MNIST is (see `keras_wgan.data.mnist.find_mnist`).
+        log: where progress lines go (None: nowhere).
+        command: the command line recorded as ``built_by``.
+
+    Returns:
+        The preset's metadata, metrics included.
+    """
+    from keras_wgan import hub
+
+    log = log or (lambda line: None)
+    target = pathlib.Path(root) / recipe["name"]
+    real, dataset = train.load_real(recipe, mnist_dir)  # before training: a missing MNIST fails fast
+    log(f"training {recipe['name']} for {recipe['training']['steps']} steps"
+        + (f" on {len(real):,} images" if real is not None else ""))
+    gan, seconds = train.train(recipe, real, log=log)
+    prepared = measure.prepare(recipe, real, mnist_dir)
+    metadata = preset_metadata(recipe, dataset, gan, seconds, prepared.get("notes", {}),
+                               command or f"python -m keras_wgan.presets.build --only "
+                                          f"{recipe['name']}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
+    try:
+        staged = staging / target.name
+        meta = hub.save_preset(gan.generator, staged, metadata=metadata, weights_dtype="float16")
+        meta["metrics"] = measure.measure(hub.load_preset(staged), recipe, prepared)
+        _write_json(staged / "metadata.json", meta)  # not hashed: the weights are unchanged
+        _write_json(staged / RECIPE_FILE, recipe)
+        staged.chmod(0o755)
+        _swap_into_place(staged, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log(f"wrote {target}: {json.dumps(meta['metrics'])}")
+    return meta

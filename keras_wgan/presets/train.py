@@ -1,0 +1,156 @@
+"""Train what a recipe says: its data, its networks, its model variant, its optimizers, its steps.
+
+    gan, seconds = train(load_recipe("keras_wgan/presets/wgan_gp/grid25/recipe.json"))
+
+Everything is seeded by ``training.seed`` (`keras.utils.set_random_seed` before the networks
+are built, the model's noise seed, the data order), so a recipe trains the same model twice on
+the same machine and backend.
+"""
+
+import time
+
+import keras
+
+from keras_wgan.presets.recipe import optimizer_class
+
+
+def load_real(recipe, mnist_dir=None):
+    """``(images or None, dataset metadata)``: the training images (MNIST) and what they are.
+
+    MNIST is found by `keras_wgan.data.mnist.find_mnist` (``mnist_dir``, ``$KERAS_WGAN_MNIST``,
+    the repository's ``../shared/data/mnist``, else the download); toy data needs no loading.
+    """
+    data = recipe["data"]
+    if data["source"] == "toy":
+        from keras_wgan.data import mixture_modes
+
+        described = {"name": data["name"], "source": f"keras_wgan.data.toy_dataset("
+                                                     f"{data['name']!r})"}
+        try:
+            centres, std = mixture_modes(data["name"])
+            described.update(std=std, n_modes=int(len(centres)))
+        except ValueError:  # not a mixture (swiss_roll, parallel_lines): no modes to state
+            pass
+        return None, dict(described, **_note(data))
+    from keras_wgan.data.mnist import REPO_MNIST, SPLITS, find_mnist, load_mnist
+
+    split = data.get("split", "test")
+    images = load_mnist(mnist_dir, split=split)
+    folder = find_mnist(mnist_dir)
+    described = {"name": f"MNIST {split} split ({SPLITS[split]}), {len(images):,} images",
+                 "n_images": int(len(images)), "split": split,
+                 "source": ("mnist.npz download" if folder is None else
+                            "../shared/data/mnist (the repository's shared copy)"
+                            if folder.resolve() == REPO_MNIST.resolve() else str(folder)),
+                 "files": f"{SPLITS[split]}-images-idx3-ubyte.gz" if folder else "mnist.npz"}
+    return images, dict(described, **_note(data))
+
+
+def _note(data):
+    return {"note": data["note"]} if "note" in data else {}
+
+
+def real_stream(recipe, real, critic_steps):
+    """An endless ``tf.data`` stream of ``batch_size * critic_steps`` real examples per step."""
+    from keras_wgan import data
+
+    batch, seed = recipe["training"]["batch_size"] * critic_steps, recipe["training"]["seed"]
+    if recipe["data"]["source"] == "toy":
+        return data.toy_dataset(recipe["data"]["name"], batch, seed=seed)
+    return data.image_dataset(real, batch, shuffle=True, seed=seed, repeat=True,
+                              value_range=(-1, 1))
+
+
+def networks(architecture, sample_shape):
+    """``(generator, critic)`` of the recipe's architecture for samples of ``sample_shape``."""
+    from keras_wgan import architectures
+
+    if architecture["name"] == "mlp":
+        n_freq = architecture.get("critic_fourier_features")
+        fourier = ({"fourier_scale": architecture["critic_fourier_scale"],
+                    "fourier_features": n_freq} if n_freq else {})
+        return (architectures.mlp_generator(architecture["latent_dim"], sample_shape[0],
+                                            architecture["width"], architecture["depth"]),
+                architectures.mlp_critic(sample_shape[0], architecture["width"],
+                                         architecture["depth"], **fourier))
+    return (architectures.dcgan_generator(architecture["latent_dim"], sample_shape,
+                                          architecture["width"],
+                                          norm=architecture.get("generator_norm", "batch")),
+            architectures.dcgan_critic(sample_shape, architecture["width"],
+                                       norm=architecture.get("critic_norm")))
+
+
+def make_model(recipe, cls=None):
+    """The recipe's model variant around its networks, not yet compiled.
+
+    ``cls`` trains another variant on the same networks: then the recipe's ``model`` settings,
+    which belong to its own variant, are left out and ``cls`` keeps its paper's defaults.
+    """
+    from keras_wgan.models import get_model_class
+
+    settings = dict(recipe["model"])
+    own = get_model_class(settings.pop("variant"))
+    if cls is not None and cls is not own:
+        settings = {}
+    seed = recipe["training"]["seed"]
+    keras.utils.set_random_seed(seed)
+    sample_shape = (2,) if recipe["data"]["source"] == "toy" else (28, 28, 1)
+    generator, critic = networks(recipe["architecture"], sample_shape)
+    return (cls or own)(generator=generator, discriminator=critic,
+                        latent_dim=recipe["architecture"]["latent_dim"], seed=seed, **settings)
+
+
+def build_model(recipe):
+    """The recipe's model variant around its networks, compiled with its optimizers."""
+    return compile_model(make_model(recipe), recipe)
+
+
+def _optimizer(settings, updates, scale=1.0):
+    lr = settings["learning_rate"] * scale
+    end = settings.get("end_learning_rate", settings["learning_rate"]) * scale
+    if end != lr:  # linear (power 1) decay over this optimizer's own number of updates
+        lr = keras.optimizers.schedules.PolynomialDecay(lr, updates, end)
+    options = {k: v for k, v in settings.items()
+               if k not in ("name", "learning_rate", "end_learning_rate",
+                            "critic_learning_rate_multiplier")}
+    return optimizer_class(settings["name"])(lr, **options)
+
+
+def compile_model(gan, recipe):
+    """The recipe's optimizers (or the variant's paper ones when ``optimizer`` is null)."""
+    settings = recipe["optimizer"]
+    if settings is None:
+        gan.compile()
+        return gan
+    steps = recipe["training"]["steps"]
+    gan.compile(_optimizer(settings, steps),
+                _optimizer(settings, steps * gan.critic_steps,
+                           settings.get("critic_learning_rate_multiplier", 1.0)))
+    return gan
+
+
+def fit_steps(gan, dataset, steps, chunk=500, log=None):
+    """`fit` for ``steps`` generator steps, ``chunk`` per call; returns the training seconds.
+
+    Each call starts a fresh pass over ``dataset``, as the bundled presets were trained: a
+    seeded stream replays its first ``chunk`` batches in every call.
+    """
+    seconds, done = 0.0, 0
+    while done < steps:
+        n = min(chunk, steps - done)
+        start = time.perf_counter()
+        history = gan.fit(dataset, steps_per_epoch=n, epochs=1, verbose=0).history
+        seconds += time.perf_counter() - start
+        done += n
+        if log:
+            scalars = ", ".join(f"{k} {v[-1]:.3g}" for k, v in history.items())
+            log(f"  step {done}/{steps} ({seconds:.0f} s): {scalars}")
+    return seconds
+
+
+def train(recipe, real=None, log=None):
+    """Train the recipe's model on ``real`` (from `load_real`); returns ``(gan, seconds)``."""
+    gan = build_model(recipe)
+    stream = real_stream(recipe, real, gan.critic_steps)
+    training = recipe["training"]
+    return gan, fit_steps(gan, stream, training["steps"], training.get("steps_per_fit", 500), log)
