@@ -409,6 +409,12 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         self._record(stats)
         return reducible_logs({m.name: m.result() for m in self.metrics})
 
+    @classmethod
+    def from_preset(cls, preset, **kwargs):
+        """A preset made by this class: see `keras_wgan.hub.from_preset` (name, handle, path)."""
+        from keras_wgan.hub.from_preset import from_preset
+        return from_preset(cls, preset, **kwargs)
+
     # --- serialization ------------------------------------------------------------------
 
     def get_config(self):

@@ -110,8 +110,8 @@ def main(argv=None):
             build_preset(recipe, args.out, mnist_dir=args.mnist_dir,
                          command=" ".join(["python -m keras_wgan.presets.build", *argv]))
     except (ValueError, LookupError, OSError) as error:  # RecipeError, MNIST, hub errors...
-        print(f"error: {str(error).strip().splitlines()[0] if str(error).strip() else error!r}",
-              file=sys.stderr)
+        lines = str(error).strip().splitlines()
+        print(f"error: {lines[0] if lines else repr(error)}", file=sys.stderr)
         return 2
     return 0
 

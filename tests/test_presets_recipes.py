@@ -1,0 +1,251 @@
+"""Recipe files and the one builder: bad recipes refused in one line, tiny recipes built end to end."""
+
+import copy
+import gzip
+import json
+import pathlib
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import keras_wgan as kw
+from keras_wgan.presets import PRESETS_DIR, build, builder, measure
+from keras_wgan.presets.recipe import RecipeError, find_recipes, load_recipe, validate_recipe
+
+#: A grid25 recipe that trains and measures in a few seconds.
+TINY_TOY = {
+    "format": "keras_wgan.recipe", "format_version": 1, "name": "test/tiny_grid",
+    "description": "tiny grid25 WGAN-GP for tests",
+    "model": {"variant": "wgan_gp", "critic_steps": 2, "gradient_penalty": 10.0},
+    "data": {"source": "toy", "name": "grid25"},
+    "architecture": {"name": "mlp", "latent_dim": 2, "width": 8, "depth": 1,
+                     "critic_fourier_features": 4, "critic_fourier_scale": 0.5},
+    "optimizer": {"name": "adam", "learning_rate": 1e-3, "end_learning_rate": 0.0,
+                  "beta_1": 0.5, "beta_2": 0.9},
+    "training": {"steps": 3, "batch_size": 16, "seed": 0, "steps_per_fit": 2},
+    "evaluation": {"protocol": "toy_modes", "n_samples": 200, "sample_seed": 7,
+                   "w1_samples": 50, "w1_repeats": 1},
+}
+TINY_MNIST = {
+    "format": "keras_wgan.recipe", "format_version": 1, "name": "test/tiny_mnist",
+    "description": "tiny MNIST GAN for tests",
+    "model": {"variant": "nsgan"},
+    "data": {"source": "mnist", "split": "test"},
+    "architecture": {"name": "dcgan", "latent_dim": 8, "width": 4},
+    "optimizer": None,
+    "training": {"steps": 2, "batch_size": 8, "seed": 1},
+    "evaluation": {"protocol": "mnist_classifier", "n_samples": 32, "sample_seed": 3,
+                   "reference": "training_data", "real_vs_real_samples": 16,
+                   "real_vs_real_seed": 1},
+}
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_WGAN_OFFLINE", "1")
+    monkeypatch.setenv("KERAS_WGAN_CACHE", str(tmp_path / "cache"))
+
+
+def _write(path, recipe):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(recipe), encoding="utf-8")
+    return path
+
+
+def _changed(recipe, path, value):
+    """A copy of ``recipe`` with the field at ``path`` (a tuple of keys) set, or deleted if ...."""
+    recipe = copy.deepcopy(recipe)
+    *parents, last = path
+    target = recipe
+    for key in parents:
+        target = target[key]
+    if value is ...:
+        del target[last]
+    else:
+        target[last] = value
+    return recipe
+
+
+def test_bundled_recipes_are_found_and_valid():
+    found = find_recipes()
+    assert sorted(found) == ["wgan_gp/grid25", "wgan_gp/mnist"]
+    for handle, path in found.items():
+        assert load_recipe(path)["name"] == handle
+
+
+def test_flat_views_read_the_recipe_files():
+    # bench/ reads TOY_RECIPE / MNIST_RECIPE: views of the files, not a second copy.
+    toy = load_recipe(PRESETS_DIR / "wgan_gp/grid25/recipe.json")
+    assert build.TOY_RECIPE["steps"] == toy["training"]["steps"]
+    assert build.TOY_RECIPE["critic_fourier_features"] == toy["architecture"]["critic_fourier_features"]
+    assert build.TOY_RECIPE["end_learning_rate"] == toy["optimizer"]["end_learning_rate"]
+    mnist = load_recipe(PRESETS_DIR / "wgan_gp/mnist/recipe.json")
+    assert build.MNIST_RECIPE["learning_rate"] == mnist["optimizer"]["learning_rate"]
+    assert build.MNIST_EVAL["n_samples"] == mnist["evaluation"]["n_samples"]
+
+
+BAD_RECIPES = [
+    (("format",), "other", "format is 'other' version 1"),
+    (("name",), "no-slash", "name is 'no-slash'; use '<family>/<name>'"),
+    (("model", "variant"), "wgan_typo", "model.variant is unknown"),
+    (("model", "critic_step"), 5, "model.critic_step is not a setting of WGANGP"),
+    (("model", "seed"), 3, "model.seed is not a setting of WGANGP"),
+    (("data", "name"), "grid26", "data.name is 'grid26'; use one of"),
+    (("data", "source"), "cifar", 'data must be an object whose "source" is one of toy, mnist'),
+    (("architecture", "name"), "dcgan", "architecture.name is 'dcgan', which does not fit toy"),
+    (("architecture", "width"), 0, "architecture.width is 0; use a whole number >= 1"),
+    (("architecture", "widht"), 8, "architecture.widht is not a known field"),
+    (("architecture", "depth"), ..., "architecture lacks 'depth'"),
+    (("optimizer", "name"), "adamax", 'optimizer must be null (the paper\'s) or an object'),
+    (("optimizer", "learning_rate"), -1.0, "optimizer.learning_rate is -1.0; use a finite number > 0"),
+    (("optimizer", "beta1"), 0.5, "optimizer.beta1 is not a setting of adam"),
+    (("training", "steps"), 1.5, "training.steps is 1.5; use a whole number >= 1"),
+    (("training", "seed"), -1, "training.seed is -1; use a whole number >= 0"),
+    (("training", "batch_size"), True, "training.batch_size is True"),
+    (("evaluation", "protocol"), "mnist_classifier", "'mnist_classifier' measures mnist data, not toy"),
+    (("evaluation", "w1_repeats"), ..., "evaluation lacks 'w1_repeats'"),
+    (("evaluation", "n_samples"), 0, "evaluation.n_samples is 0"),
+    (("epochs",), 3, "epochs is not a recipe section"),
+]
+
+
+@pytest.mark.parametrize("path, value, message", BAD_RECIPES,
+                         ids=[".".join(p) for p, _, _ in BAD_RECIPES])
+def test_bad_recipe_is_refused_in_one_line_naming_the_field(tmp_path, path, value, message):
+    file = _write(tmp_path / "recipe.json", _changed(TINY_TOY, path, value))
+    with pytest.raises(RecipeError) as caught:
+        load_recipe(file)
+    text = str(caught.value)
+    assert message in text and "\n" not in text
+    assert text.startswith(str(file))
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{", "is not valid JSON (Expecting property name enclosed in double quotes at line 1"),
+    ("[1, 2]", "the recipe is a JSON list; it must be an object"),
+    (b"\xff\xfe", "is not UTF-8 text"),
+])
+def test_unreadable_recipe_file_is_refused_in_one_line(tmp_path, content, message):
+    file = tmp_path / "recipe.json"
+    (file.write_bytes if isinstance(content, bytes) else file.write_text)(content)
+    with pytest.raises(RecipeError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        load_recipe(file)
+
+
+def test_recipe_named_unlike_its_preset_folder_is_refused(tmp_path):
+    file = _write(tmp_path / "wgan_gp" / "other" / "recipe.json", TINY_TOY)
+    with pytest.raises(RecipeError, match="name is 'test/tiny_grid' but the file sits in the "
+                                          "preset folder wgan_gp/other"):
+        load_recipe(file, expected_name="wgan_gp/other")
+    assert list(find_recipes(tmp_path)) == ["wgan_gp/other"]  # discovered by folder, no code
+
+
+def _build_main(argv, capsys):
+    code = build.main(argv)
+    captured = capsys.readouterr()
+    return code, captured.err.strip().splitlines()
+
+
+def test_cli_refuses_bad_input_with_status_2_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    bad = _write(tmp_path / "bad.json", _changed(TINY_TOY, ("training", "steps"), 0))
+    cases = [
+        (["--recipe", str(bad)], "training.steps is 0; use a whole number >= 1"),
+        (["--recipe", str(tmp_path / "missing.json")], "no recipe file"),
+        (["--only", "wgan_gp/nope"], "no bundled recipe for 'wgan_gp/nope'; known: wgan_gp/grid25, "
+                                     "wgan_gp/mnist"),
+    ]
+    for argv, message in cases:
+        code, err = _build_main(argv + ["--out", str(out)], capsys)
+        assert code == 2 and len(err) == 1 and message in err[0], (argv, err)
+    assert not out.exists()
+    with pytest.raises(SystemExit) as caught:
+        build.main(["--only", "wgan_gp/grid25", "--steps", "0", "--out", str(out)])
+    assert caught.value.code == 2 and not out.exists()
+
+
+def test_cli_lists_the_bundled_recipes(capsys):
+    assert build.main(["--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["wgan_gp/grid25", "wgan_gp/mnist"]
+
+
+def test_tiny_toy_recipe_builds_end_to_end(tmp_path, capsys):
+    recipe_file = _write(tmp_path / "recipe.json", TINY_TOY)
+    out = tmp_path / "presets"
+    code, err = _build_main(["--recipe", str(recipe_file), "--steps", "2", "--out", str(out)],
+                            capsys)
+    assert code == 0, err
+    folder = out / "test" / "tiny_grid"
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "metadata.json",
+                                                        "model.weights.h5", "recipe.json"]
+    assert [p.name for p in out.joinpath("test").iterdir()] == ["tiny_grid"]  # no staging left
+    meta = kw.hub.verify_preset(folder)
+    expected = copy.deepcopy(TINY_TOY)
+    expected["training"]["steps"] = 2  # --steps is recorded: the metadata says what ran
+    assert meta["recipe"] == expected == json.loads((folder / "recipe.json").read_text())
+    assert meta["training_steps"] == 2 and meta["model"] == "wgan_gp"
+    assert meta["family"] == "test" and meta["critic_steps_per_step"] == 2
+    assert meta["dataset"]["name"] == "grid25" and meta["dataset"]["n_modes"] == 25
+    assert meta["weights_dtype"] == "float16" and "--steps 2" in meta["built_by"]
+    # The metrics are those of the stored weights: measuring the loaded preset again gives them.
+    generator = kw.hub.load(str(folder))
+    assert measure.measure(generator, expected, {}) == meta["metrics"]
+    assert meta["metrics"]["n_modes"] == 25 and 0 <= meta["metrics"]["hq_rate"] <= 1
+    assert isinstance(kw.WGANGP.from_preset(str(folder)), kw.hub.PretrainedGenerator)
+
+
+def _write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(struct.pack(">i", d) for d in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_tiny_mnist_recipe_builds_from_the_one_mnist_finder(tmp_path, monkeypatch):
+    images = np.random.default_rng(0).integers(0, 256, (40, 28, 28), dtype=np.uint8)
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    _write_idx(folder / "t10k-images-idx3-ubyte.gz", images)
+    monkeypatch.setenv("KERAS_WGAN_MNIST", str(folder))
+    recipe = validate_recipe(copy.deepcopy(TINY_MNIST))
+    lines = []
+    meta = builder.build_preset(recipe, tmp_path / "presets", log=lines.append)
+    assert meta["dataset"]["n_images"] == 40 and meta["dataset"]["source"] == str(folder)
+    assert meta["model"] == "nsgan" and meta["critic_steps_per_step"] == 1  # the paper's default
+    assert meta["evaluation"]["reference_set"] == "all 40 training images"
+    assert meta["evaluation"]["real_vs_real_fid"] >= 0
+    metrics = meta["metrics"]
+    assert metrics["classifier_fid"] > 0 and len(metrics["digit_shares"]) == 10
+    assert sum(metrics["digit_shares"]) == pytest.approx(1.0, abs=1e-3)
+    assert lines[0] == "training test/tiny_mnist for 2 steps on 40 images"
+    generator = kw.NSGAN.from_preset(str(tmp_path / "presets" / "test" / "tiny_mnist"))
+    assert generator.generate(3, seed=0).shape == (3, 28, 28, 1)
+
+
+def test_a_failed_build_keeps_the_previous_preset(tmp_path, monkeypatch):
+    recipe = validate_recipe(copy.deepcopy(TINY_TOY))
+    builder.build_preset(recipe, tmp_path, log=None)
+    folder = tmp_path / "test" / "tiny_grid"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(measure, "measure", broken)
+    with pytest.raises(OSError, match="disk full"):
+        builder.build_preset(dict(recipe, description="second"), tmp_path, log=None)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert [p.name for p in (tmp_path / "test").iterdir()] == ["tiny_grid"]
+
+
+def test_command_line_runs_as_a_module_with_one_line_errors(tmp_path):
+    bad = _write(tmp_path / "recipe.json", _changed(TINY_TOY, ("optimizer", "name"), "adamax"))
+    done = subprocess.run([sys.executable, "-m", "keras_wgan.presets.build", "--recipe", str(bad),
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True,
+                          timeout=120, cwd=pathlib.Path(__file__).resolve().parents[1])
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith(f"error: {bad}: optimizer must be null")
+    assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
