@@ -8,7 +8,10 @@ def train(args):
 
     options = {k: v for k, v in vars(args).items() if k not in ("command", "debug")}
     options["download"] = not options.pop("no_download")
+    already_done = training.completed_epochs(args.checkpoint_dir) >= args.epochs
     _, logs = training.run(**options)
+    if already_done:  # run() said "nothing to do" and left every file as it was
+        return 0
     final = ", ".join(f"{k}={v[-1]:.4f}" for k, v in logs.items())
     print(f"trained {args.model} for {args.epochs} epochs: {final}")
     print(f"outputs in {args.out}/: samples/, curves.png, checkpoint.keras, tensorboard/")
@@ -26,8 +29,7 @@ def sample(args):
         plt = plotting._pyplot()
         fig, ax = plt.subplots(figsize=(4, 4))
         plotting.draw_toy_panel(ax, samples[:0], samples, title=args.source)
-        fig.savefig(args.out, dpi=100)
-        plt.close(fig)
+        plotting.save_figure(fig, args.out)
     print(f"wrote {args.n} samples to {args.out}")
     return 0
 

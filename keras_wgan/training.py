@@ -2,8 +2,8 @@
 
 `build_model` makes any of the four models with builders that fit the data (DCGAN for
 images, MLPs for 2-D points); `train` fits it and writes, per epoch, a sample grid from
-fixed noise, TensorBoard scalars and images, a `.keras` checkpoint, and at the end a PNG
-of the loss and Wasserstein-estimate curves and ``history.json``.
+fixed noise, TensorBoard scalars and images, a `.keras` checkpoint, a PNG of the loss and
+Wasserstein-estimate curves and ``history.json`` (each written atomically).
 """
 
 import contextlib
@@ -97,7 +97,7 @@ def train(gan, dataset, out_dir, epochs=10, steps_per_epoch=None, verbose="auto"
     do: ``gan`` gets the checkpoint's state, nothing is written, a line says so and the
     saved logs are returned.
     """
-    done = _completed_epochs(checkpoint_dir)
+    done = completed_epochs(checkpoint_dir)
     if checkpoint_dir and done >= epochs:
         return _restore_finished(gan, dataset, epochs, steps_per_epoch, checkpoint_dir, done)
     _check_writable(out_dir)
@@ -154,7 +154,7 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
     if toy is not None:
         if steps_per_epoch is None:
             raise ValueError("Toy data never ends: pass steps_per_epoch (--steps-per-epoch 200).")
-        done = _completed_epochs(checkpoint_dir) * steps_per_epoch
+        done = completed_epochs(checkpoint_dir) * steps_per_epoch
         dataset = keras_wgan_data.toy_dataset(toy, batch_size * steps, seed=seed, start=done)
         sample_shape = (2,)
     else:
@@ -222,7 +222,8 @@ def _check_writable(folder):
         ) from None
 
 
-def _completed_epochs(checkpoint_dir):
+def completed_epochs(checkpoint_dir):
+    """The epochs a `--checkpoint-dir` run has committed so far (0 without one)."""
     if not checkpoint_dir:
         return 0
     metadata = resume.ResumableCheckpoint(checkpoint_dir).latest()

@@ -157,3 +157,19 @@ def test_cli_resumes_a_toy_run_from_its_checkpoint_folder(tmp_path):
     history = json.loads((tmp_path / "second" / "history.json").read_text())
     assert set(history) == set(first) and all(len(v) == 3 for v in history.values())
     assert all(history[name][:2] == first[name] for name in first)
+
+
+def test_cli_rerun_of_a_finished_run_says_so_and_claims_no_training(tmp_path, capsys):
+    from keras_wgan import cli
+
+    command = ["train", "--model", "wgan_gp", "--data", "toy:ring8", "--steps-per-epoch", "2",
+               "--width", "8", "--epochs", "1", "--checkpoint-dir", str(tmp_path / "ckpt"),
+               "--out", str(tmp_path / "out")]
+    assert cli.main(command) == 0
+    assert "trained wgan_gp for 1 epochs" in capsys.readouterr().out
+    history = (tmp_path / "out" / "history.json").read_bytes()
+    assert cli.main(command) == 0
+    out = capsys.readouterr().out
+    assert "nothing to do: all 1 epochs were already trained" in out
+    assert "trained wgan_gp" not in out
+    assert (tmp_path / "out" / "history.json").read_bytes() == history
