@@ -20,7 +20,7 @@ import numpy as np
 ASSETS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets")
 BUNDLED_WEIGHTS = os.path.join(ASSETS_DIR, "mnist_classifier.weights.h5")
 BUNDLED_REPORT = os.path.join(ASSETS_DIR, "mnist_classifier.json")
-DEFAULT_MNIST_DIR = "/work/shared/data/mnist"
+DEFAULT_MNIST_DIR = None  # keras_wgan.data.mnist.find_mnist decides where MNIST is
 SPLIT_SEED = 0
 N_TRAIN = 8000
 
@@ -64,13 +64,13 @@ def bundled_report():
 def load_mnist_split(data_dir=DEFAULT_MNIST_DIR, seed=SPLIT_SEED, n_train=N_TRAIN):
     """The fixed split of the 10,000 MNIST test images: ``(x_train, y_train), (x_held, y_held)``.
 
-    Images come back as float32 ``(N, 28, 28, 1)`` in ``[-1, 1]``, labels as int64.
+    Images come back as float32 ``(N, 28, 28, 1)`` in ``[-1, 1]``, labels as int64. The test
+    split is found by `keras_wgan.data.mnist.load_mnist` (``data_dir``, ``$KERAS_WGAN_MNIST``,
+    the repository's ``../shared/data/mnist``, else the official download).
     """
-    from keras_wgan.data import read_idx
+    from keras_wgan.data.mnist import load_mnist
 
-    images = read_idx(os.path.join(data_dir, "t10k-images-idx3-ubyte.gz"))
-    labels = read_idx(os.path.join(data_dir, "t10k-labels-idx1-ubyte.gz")).astype(np.int64)
-    x = (images.astype(np.float32) / 127.5 - 1.0)[..., None]
+    x, labels = load_mnist(data_dir, labels=True, split="test")
     order = np.random.default_rng(seed).permutation(len(x))
     train, held = order[:n_train], order[n_train:]
     return (x[train], labels[train]), (x[held], labels[held])

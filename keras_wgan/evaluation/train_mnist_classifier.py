@@ -82,12 +82,18 @@ def train_mnist_classifier(
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=DEFAULT_MNIST_DIR, help="folder with t10k-*-idx?-ubyte.gz")
+    parser.add_argument("--data-dir", default=DEFAULT_MNIST_DIR,
+                        help="folder with t10k-*-idx?-ubyte.gz (default: $KERAS_WGAN_MNIST, else "
+                             "../shared/data/mnist, else the official download)")
     parser.add_argument("--out", default=BUNDLED_WEIGHTS, help="weights file (*.weights.h5)")
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    report = train_mnist_classifier(args.data_dir, args.out, epochs=args.epochs, seed=args.seed)
+    try:
+        report = train_mnist_classifier(args.data_dir, args.out, epochs=args.epochs, seed=args.seed)
+    except (OSError, ValueError) as error:  # no MNIST found (MnistNotFoundError), corrupt IDX
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(json.dumps(report, indent=2))
     return 0
 
