@@ -52,8 +52,9 @@ bench-toy-recipe: venv
 bench-soak: venv
 	$(PY) bench/soak.py
 
+# Retrains every bundled preset from the recipe.json beside it (ONLY=wgan_gp/mnist for one).
 presets: venv
-	$(PY) -m keras_wgan.presets.build
+	$(PY) -m keras_wgan.presets.build $(if $(ONLY),--only $(ONLY),--all)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
