@@ -85,3 +85,11 @@ def test_declared_class_reads_the_metadata():
     assert declared_class({"recipe": {"model": {"variant": "gan"}}}) is kw.GAN
     assert declared_class({"family": "wgan_gp"}) is kw.WGANGP
     assert declared_class({"family": "mine"}) is None
+
+
+def test_a_short_name_is_a_preset_before_it_is_a_local_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make_preset(tmp_path / "grid25")  # a folder in the working directory, named like a preset
+    make_preset(tmp_path / "mine", latent_dim=3)
+    assert kw.WGANGP.from_preset("grid25").latent_dim == 2  # the bundled one, as keras-hub does
+    assert AdversarialModel.from_preset("mine").latent_dim == 3  # no such preset: the folder

@@ -57,15 +57,14 @@ def presets_of(cls):
             and issubclass(made_by, cls)}
 
 
-def _is_short_name(handle):
-    return ("/" not in handle and "\\" not in handle and "://" not in handle
-            and not os.path.exists(os.path.expanduser(handle)))
-
-
 def resolve(cls, handle):
-    """The handle `hub.load` takes: a short name becomes the class's ``family/name``."""
+    """The handle `hub.load` takes: a short name becomes the class's ``family/name``.
+
+    A name without ``/`` is looked up among the class's presets first (keras-hub's order), and
+    read as a local file or folder only when none matches.
+    """
     handle = os.fspath(handle)
-    if not _is_short_name(handle):
+    if "/" in handle or "\\" in handle or "://" in handle:
         return handle
     own = presets_of(cls)
     matches = [name for name in own if name.split("/", 1)[1] == handle]
@@ -74,6 +73,8 @@ def resolve(cls, handle):
     if matches:
         raise UnknownPresetError(f"{cls.__name__} preset {handle!r} is ambiguous: "
                                  f"{', '.join(matches)}; pass the full handle")
+    if os.path.exists(os.path.expanduser(handle)):
+        return handle
     raise UnknownPresetError(f"{cls.__name__} has no preset {handle!r}; its presets: "
                              f"{', '.join(own) or '(none)'}; pass one of them, a registered "
                              "'family/name', a local folder, archive or .keras file, or a URL")
