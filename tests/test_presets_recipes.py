@@ -109,6 +109,9 @@ BAD_RECIPES = [
     (("evaluation", "w1_repeats"), ..., "evaluation lacks 'w1_repeats'"),
     (("evaluation", "n_samples"), 0, "evaluation.n_samples is 0"),
     (("epochs",), 3, "epochs is not a recipe section"),
+    (("description",), ["a", "b"], "description is a JSON list; write it as a string"),
+    (("architecture", "critic_fourier_scale"), ...,
+     "architecture sets critic_fourier_features but not critic_fourier_scale"),
 ]
 
 
@@ -133,6 +136,12 @@ def test_unreadable_recipe_file_is_refused_in_one_line(tmp_path, content, messag
     (file.write_bytes if isinstance(content, bytes) else file.write_text)(content)
     with pytest.raises(RecipeError, match=message.replace("(", r"\(").replace("[", r"\[")):
         load_recipe(file)
+
+
+def test_a_folder_reads_as_its_recipe_and_a_folder_without_one_is_refused(tmp_path):
+    assert load_recipe(PRESETS_DIR / "wgan_gp" / "mnist")["name"] == "wgan_gp/mnist"
+    with pytest.raises(RecipeError, match=f"{tmp_path} is a folder without a recipe.json"):
+        load_recipe(tmp_path)
 
 
 def test_recipe_named_unlike_its_preset_folder_is_refused(tmp_path):

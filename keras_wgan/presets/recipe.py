@@ -192,6 +192,9 @@ def validate_recipe(recipe, source=""):
     if not isinstance(recipe["name"], str) or not _HANDLE.match(recipe["name"]):
         _fail(source, "name", f"is {recipe['name']!r}; use '<family>/<name>' (letters, digits, "
                               "'_', '-', '.')")
+    for key in ("description", "notes"):
+        if key in recipe and not isinstance(recipe[key], str):
+            _fail(source, key, f"is a JSON {type(recipe[key]).__name__}; write it as a string")
     _check_model(source, recipe["model"])
     _check_data(source, recipe["data"])
     architecture = recipe["architecture"]
@@ -204,6 +207,9 @@ def validate_recipe(recipe, source=""):
                                            f"{recipe['data']['source']} data; use {expected!r}")
     _check_fields(source, "architecture", {k: v for k, v in architecture.items() if k != "name"},
                   ARCHITECTURES[architecture["name"]])
+    if architecture.get("critic_fourier_features") and "critic_fourier_scale" not in architecture:
+        _fail(source, "architecture", "sets critic_fourier_features but not critic_fourier_scale "
+                                      "(std of the frequencies, cycles per unit); add it")
     _check_optimizer(source, recipe["optimizer"])
     _check_fields(source, "training", recipe["training"], TRAINING)
     measure.check_evaluation(recipe["evaluation"], recipe["data"],
@@ -218,12 +224,14 @@ def load_recipe(path, expected_name=None):
     ``"<family>/<name>"``: ``expected_name``, or the bundled tree's folder.
     """
     path = pathlib.Path(path)
+    if path.is_dir() and (path / RECIPE_FILE).is_file():  # a preset folder: its recipe
+        path = path / RECIPE_FILE
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RecipeError(f"no recipe file {path}; pass the path of a recipe.json") from None
     except IsADirectoryError:
-        raise RecipeError(f"{path} is a folder; pass the path of its {RECIPE_FILE}") from None
+        raise RecipeError(f"{path} is a folder without a {RECIPE_FILE}; pass a recipe file") from None
     except UnicodeDecodeError as error:
         raise RecipeError(f"{path} is not UTF-8 text ({error.reason}); fix the file") from None
     except OSError as error:
