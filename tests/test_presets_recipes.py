@@ -258,3 +258,13 @@ def test_command_line_runs_as_a_module_with_one_line_errors(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].startswith(f"error: {bad}: optimizer must be null")
     assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
+
+
+def test_a_time_budget_stops_training_and_the_metadata_says_how_far_it_got(tmp_path):
+    recipe = copy.deepcopy(TINY_TOY)
+    recipe["training"].update(steps=6, steps_per_fit=2, budget_seconds=1e-9)
+    lines = []
+    meta = builder.build_preset(validate_recipe(recipe), tmp_path, log=lines.append)
+    assert meta["training_steps"] == 2  # one fit call of 2 steps, then the budget was spent
+    assert meta["recipe"]["training"]["steps"] == 6  # the recipe is kept as written
+    assert "training.budget_seconds ran out after 2 steps" in "\n".join(lines)

@@ -17,7 +17,7 @@ from keras_wgan.presets import measure, train
 from keras_wgan.presets.recipe import RECIPE_FILE
 
 
-def preset_metadata(recipe, dataset, gan, seconds, notes, command):
+def preset_metadata(recipe, dataset, gan, seconds, steps_done, notes, command):
     """What a preset says about itself; the recipe is stored whole, not copied field by field."""
     family = recipe["name"].split("/")[0]
     return {
@@ -25,7 +25,7 @@ def preset_metadata(recipe, dataset, gan, seconds, notes, command):
         "family": family,
         "model": recipe["model"]["variant"],
         "dataset": dataset,
-        "training_steps": recipe["training"]["steps"],
+        "training_steps": int(steps_done),  # the recipe's steps unless its budget ran out
         "critic_steps_per_step": int(gan.critic_steps),
         "training_seconds": round(seconds, 1),
         "evaluation": dict(recipe["evaluation"], **notes),
@@ -74,9 +74,11 @@ def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None):
     real, dataset = train.load_real(recipe, mnist_dir)  # before training: a missing MNIST fails fast
     log(f"training {recipe['name']} for {recipe['training']['steps']} steps"
         + (f" on {len(real):,} images" if real is not None else ""))
-    gan, seconds = train.train(recipe, real, log=log)
+    gan, seconds, steps_done = train.train(recipe, real, log=log)
+    if steps_done < recipe["training"]["steps"]:
+        log(f"  training.budget_seconds ran out after {steps_done} steps")
     prepared = measure.prepare(recipe, real, mnist_dir)
-    metadata = preset_metadata(recipe, dataset, gan, seconds, prepared.get("notes", {}),
+    metadata = preset_metadata(recipe, dataset, gan, seconds, steps_done, prepared.get("notes", {}),
                                command or f"python -m keras_wgan.presets.build --only "
                                           f"{recipe['name']}")
     target.parent.mkdir(parents=True, exist_ok=True)

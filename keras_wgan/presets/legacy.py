@@ -69,7 +69,8 @@ def train_toy(recipe=TOY_RECIPE, log=None):
     """Train a flat toy recipe; returns ``(gan, training seconds)``."""
     from keras_wgan.presets import train
 
-    return train.train(unflatten(recipe, TOY_BASE), log=log)
+    gan, seconds, _ = train.train(unflatten(recipe, TOY_BASE), log=log)
+    return gan, seconds
 
 
 def load_mnist(data_dir=None):

@@ -28,7 +28,10 @@ step is trained, and a bad one is refused in one line naming the file, the field
     training                 {"steps": generator steps, "batch_size": real examples per critic
                              step, "seed": networks, noise and data order, "steps_per_fit":
                              generator steps per `fit` call (default 500; the data stream
-                             restarts at each call, and progress is logged after each)}
+                             restarts at each call, and progress is logged after each),
+                             "budget_seconds": optional wall-clock cap: training stops after
+                             the fit call in which it runs out, and the metadata's
+                             training_steps records the steps done (rerun with --steps N)}
     evaluation               {"protocol": "toy_modes" | "mnist_classifier", "n_samples",
                              "sample_seed", and the protocol's own fields (see
                              keras_wgan.presets.measure.PROTOCOLS)}
@@ -60,7 +63,7 @@ ARCHITECTURES = {
 }
 DATA_SOURCES = {"toy": ("name", "note"), "mnist": ("split", "note")}
 TRAINING = {"steps": (True, "int"), "batch_size": (True, "int"), "seed": (True, "seed"),
-            "steps_per_fit": (False, "int")}
+            "steps_per_fit": (False, "int"), "budget_seconds": (False, "float")}
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
 _OPTIMIZER_OWN = ("name", "learning_rate", "end_learning_rate",
                   "critic_learning_rate_multiplier")

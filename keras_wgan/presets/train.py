@@ -135,8 +135,16 @@ def fit_steps(gan, dataset, steps, chunk=500, log=None):
     Each call starts a fresh pass over ``dataset``, as the bundled presets were trained: a
     seeded stream replays its first ``chunk`` batches in every call.
     """
+    return fit_within(gan, dataset, steps, chunk, log)[0]
+
+
+def fit_within(gan, dataset, steps, chunk=500, log=None, budget_seconds=None):
+    """`fit_steps` that also stops after the ``chunk`` in which ``budget_seconds`` ran out.
+
+    Returns ``(training seconds, generator steps done)``.
+    """
     seconds, done = 0.0, 0
-    while done < steps:
+    while done < steps and (budget_seconds is None or seconds < budget_seconds):
         n = min(chunk, steps - done)
         start = time.perf_counter()
         history = gan.fit(dataset, steps_per_epoch=n, epochs=1, verbose=0).history
@@ -145,12 +153,18 @@ def fit_steps(gan, dataset, steps, chunk=500, log=None):
         if log:
             scalars = ", ".join(f"{k} {v[-1]:.3g}" for k, v in history.items())
             log(f"  step {done}/{steps} ({seconds:.0f} s): {scalars}")
-    return seconds
+    return seconds, done
 
 
 def train(recipe, real=None, log=None):
-    """Train the recipe's model on ``real`` (from `load_real`); returns ``(gan, seconds)``."""
+    """Train the recipe's model on ``real`` (from `load_real`).
+
+    Returns ``(gan, training seconds, generator steps done)``: fewer steps than the recipe's
+    only when its ``training.budget_seconds`` ran out first.
+    """
     gan = build_model(recipe)
     stream = real_stream(recipe, real, gan.critic_steps)
     training = recipe["training"]
-    return gan, fit_steps(gan, stream, training["steps"], training.get("steps_per_fit", 500), log)
+    seconds, done = fit_within(gan, stream, training["steps"], training.get("steps_per_fit", 500),
+                               log, training.get("budget_seconds"))
+    return gan, seconds, done
