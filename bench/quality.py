@@ -1,17 +1,18 @@
-"""The quality table: GAN, NSGAN, WGAN and WGAN-GP with their papers' defaults, same budgets.
+"""The quality table: every registered model (`keras_wgan.models.VARIANTS`), paper defaults.
 
     KERAS_BACKEND=tensorflow python bench/quality.py --markdown out/quality.md --json out/quality.json
     python bench/quality.py --quick            # smoke run, a few minutes
 
-The default run took 1,192 s (about 20 minutes) on a shared 2-core CPU.
+The default run took 1,192 s (about 20 minutes) on a shared 2-core CPU with the four seed
+models; the hinge variant adds a fifth row per dataset (not timed since).
 
 Each variant trains from the same seed on grid25 and ring8 (MLP critic and generator of depth
 3, width 256 by default, 2-D noise, 256 real points per critic step) and on MNIST (28x28
 DCGAN of `keras_wgan.architectures`, width 32, latent 64, 64 images per critic step, on the
 10,000 images of ``/work/shared/data/mnist``; skipped with a message when absent). Every
 model keeps its paper's optimizers, critic steps, clip value or penalty (`compile()` with no
-arguments); the budget is the same number of *generator* steps for all four, so the WGANs
-make 5x more critic updates, as in their papers. One extra row trains the tuned toy recipe
+arguments); the budget is the same number of *generator* steps for all, so the 5-critic-step
+variants make 5x more critic updates, as in their papers. One extra row trains the tuned toy recipe
 (`keras_wgan.presets.build.TOY_RECIPE`: a Fourier-feature critic input, Adam 1e-3 decayed to
 0, 12,000 generator steps) on grid25, the configuration whose targets are 25/25 modes, >= 90%
 high-quality samples, W1 <= 2x the noise floor in under 10 minutes (`bench/toy_recipe.py`
@@ -39,7 +40,7 @@ import keras  # noqa: E402
 from keras_wgan import data, models  # noqa: E402
 from keras_wgan.presets import build  # noqa: E402
 
-MODELS = ("gan", "nsgan", "wgan", "wgan_gp")
+MODELS = tuple(models.VARIANTS)  # every registered variant, with its paper's defaults
 TOY_DATASETS = ("grid25", "ring8")
 COLUMNS = ("model", "dataset", "steps", "modes", "hq_rate", "w1", "w1_floor", "classifier_fid",
            "digits", "train_s", "wall_s")

@@ -91,16 +91,25 @@ def _add_debug(p, default=False):
                    help="show the full traceback of an error")
 
 
+def model_argument(p):
+    """``--model``, with the registered variants (`keras_wgan.models.VARIANTS`) as choices."""
+    from keras_wgan.models import VARIANTS
+
+    p.add_argument("--model", default="wgan_gp", choices=list(VARIANTS),
+                   help="; ".join(f"{name}: {v.summary}" for name, v in VARIANTS.items())
+                   + " (default wgan_gp)")
+
+
 def _add_train(sub):
+    from keras_wgan.models import VARIANTS
+
     p = sub.add_parser(
-        "train", help="train a GAN, NSGAN, WGAN or WGAN-GP on a data source",
-        description="Train one of the four models; every epoch writes a sample grid, "
-        "TensorBoard logs and a .keras checkpoint into --out.",
+        "train", help=f"train a {', '.join(v.title for v in VARIANTS.values())} on a data source",
+        description="Train one of the registered models (--model); every epoch writes a sample "
+        "grid, TensorBoard logs and a .keras checkpoint into --out.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--model", default="wgan_gp", choices=["gan", "nsgan", "wgan", "wgan_gp"],
-                   help="gan: minimax; nsgan: -log D; wgan: weight clipping; wgan_gp: gradient "
-                   "penalty (default)")
+    model_argument(p)
     p.add_argument("--data", required=True, help="tfds:<name>, a folder, or toy:<name> (below)")
     p.add_argument("--out", default="runs/latest", help="output folder (default runs/latest)")
     p.add_argument("--epochs", type=COUNT, default=10)

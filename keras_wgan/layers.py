@@ -1,4 +1,10 @@
-"""The WGAN-GP gradient penalty as a serializable Keras layer."""
+"""Critic penalties as serializable Keras layers: one small interface, the WGAN-GP penalty first.
+
+A model takes its penalties as a named mapping (``penalties={"gradient_penalty":
+GradientPenalty(10.0)}``) and logs each under its name. Every penalty is a `Penalty`: called as
+``penalty(real, fake, critic=f)`` it returns one scalar, already multiplied by its weight, that
+the model adds to the critic's loss. A new penalty (R1, R2, ...) is one new subclass.
+"""
 
 import keras
 from keras import ops
@@ -22,8 +28,30 @@ def safe_l2_norm(x):
     return ops.where(positive, ops.sqrt(ops.where(positive, squared, 1.0)), 0.0)
 
 
+class Penalty(keras.layers.Layer):
+    """The interface every critic penalty shares.
+
+    ``call(real, fake, critic) -> scalar``: the weighted penalty (float32) for a batch of real
+    and generated examples, which the model adds to the critic's loss and logs under the name
+    it was given in ``penalties=``.
+
+    Class attributes read by the model:
+        constrains_lipschitz: True when the penalty keeps the critic (softly) 1-Lipschitz, so
+            that ``E[f(x)] - E[f(G(z))]`` estimates the Wasserstein distance and is logged as
+            ``wasserstein`` (otherwise as ``critic_gap``).
+        needs_per_example_critic: True when the penalty differentiates each critic output with
+            respect to its own input, which BatchNormalization breaks (the model refuses it).
+    """
+
+    constrains_lipschitz = False
+    needs_per_example_critic = False
+
+    def call(self, real, fake, critic):
+        raise NotImplementedError(f"{type(self).__name__} must define call(real, fake, critic).")
+
+
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class GradientPenalty(SavesSeedState, keras.layers.Layer):
+class GradientPenalty(SavesSeedState, Penalty):
     """``weight * E[(||grad_x f(x_hat)||_2 - target)^2]`` at random interpolates ``x_hat``.
 
     Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS 2017,
@@ -50,8 +78,11 @@ class GradientPenalty(SavesSeedState, keras.layers.Layer):
         critic: the critic, a callable ``f(x) -> (B, 1)`` scores.
 
     Returns:
-        The scalar penalty (float32).
+        The scalar penalty (float32), already multiplied by ``weight``.
     """
+
+    constrains_lipschitz = True
+    needs_per_example_critic = True
 
     def __init__(self, weight=10.0, target=1.0, one_sided=False, seed=None, **kwargs):
         super().__init__(**kwargs)

@@ -7,7 +7,9 @@ with ``softplus`` so that no ``log`` ever sees 0: ``-log sigmoid(l) = softplus(-
 There is no label smoothing anywhere: the defaults are the papers'.
 
 Objectives are looked up by name (``"minimax"``, ``"non_saturating"``, ``"wasserstein"``,
-``"hinge"``, ``"least_squares"``) with `get_objective`; `register_objective` adds a new one.
+``"hinge"``, ``"least_squares"``) with `get_objective`; `register_objective` adds a new one and
+`objective_names` lists them. A model saves its objective by name, so an `Objective` passed to a
+model must be a registered one.
 """
 
 import dataclasses
@@ -69,20 +71,34 @@ def wasserstein_generator_loss(fake_scores):
 # --- Beyond the seeds: composing a new objective is a few lines --------------------------
 
 
-def hinge_discriminator_loss(real_logits, fake_logits):
-    """``max(0, 1 - D(x)) + max(0, 1 + D(G(z)))`` (Lim & Ye 2017, https://arxiv.org/abs/1705.02894)."""
-    return ops.relu(1.0 - _per_example(real_logits)) + ops.relu(1.0 + _per_example(fake_logits))
+# The hinge and least-squares discriminators output raw real scores ``D(x)``, not logits of a
+# probability: no sigmoid is applied anywhere, so the arguments are named scores.
 
 
-def least_squares_discriminator_loss(real_logits, fake_logits):
+def hinge_discriminator_loss(real_scores, fake_scores):
+    """``max(0, 1 - D(x)) + max(0, 1 + D(G(z)))``: the critic's side of the hinge game.
+
+    Lim & Ye, "Geometric GAN", 2017, https://arxiv.org/abs/1705.02894, Eq. 9; used with
+    spectral normalization by Miyato et al., "Spectral Normalization for Generative Adversarial
+    Networks", ICLR 2018, https://arxiv.org/abs/1802.05957, Eq. 17.
+    """
+    return ops.relu(1.0 - _per_example(real_scores)) + ops.relu(1.0 + _per_example(fake_scores))
+
+
+def hinge_generator_loss(fake_scores):
+    """``-D(G(z))`` (Lim & Ye 2017, Eq. 10; Miyato et al. 2018, Eq. 18): the WGAN generator's loss."""
+    return wasserstein_generator_loss(fake_scores)
+
+
+def least_squares_discriminator_loss(real_scores, fake_scores):
     """``(D(x) - 1)^2 / 2 + D(G(z))^2 / 2`` (Mao et al. 2017, LSGAN, Eq. 2 with a=0, b=c=1)."""
-    real, fake = _per_example(real_logits), _per_example(fake_logits)
+    real, fake = _per_example(real_scores), _per_example(fake_scores)
     return 0.5 * ops.square(real - 1.0) + 0.5 * ops.square(fake)
 
 
-def least_squares_generator_loss(fake_logits):
+def least_squares_generator_loss(fake_scores):
     """``(D(G(z)) - 1)^2 / 2`` (Mao et al. 2017, LSGAN, Eq. 2 with c=1)."""
-    return 0.5 * ops.square(_per_example(fake_logits) - 1.0)
+    return 0.5 * ops.square(_per_example(fake_scores) - 1.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,9 +110,13 @@ class Objective:
         discriminator_loss: ``fn(real_outputs, fake_outputs) -> (B,)``.
         generator_loss: ``fn(fake_outputs) -> (B,)``.
         outputs: what the discriminator outputs, which decides the diagnostics logged:
-            ``"logits"`` of ``D = sigmoid(logit)`` (mean D(x) and D(G(z)) are logged),
-            ``"critic"`` scores of a 1-Lipschitz critic (``E[f(x)] - E[f(G(z))]`` is logged as
-            the Wasserstein estimate), or plain ``"scores"`` (their means are logged).
+            ``"logits"`` of ``D = sigmoid(logit)``: the mean probabilities ``d_real`` = D(x)
+            and ``d_fake`` = D(G(z));
+            ``"critic"``: unbounded scores whose gap ``E[f(x)] - E[f(G(z))]`` is logged as
+            ``wasserstein`` when the model keeps the critic 1-Lipschitz (a weight clip or a
+            Lipschitz penalty), and as ``critic_gap`` otherwise (then it estimates no distance);
+            ``"scores"``: raw scores with targets (least squares): their means ``score_real``
+            and ``score_fake``.
     """
 
     name: str
@@ -116,15 +136,28 @@ def register_objective(name, discriminator_loss, generator_loss, outputs):
     return _OBJECTIVES[name]
 
 
+def objective_names():
+    """The registered objectives' names, in registration order."""
+    return tuple(_OBJECTIVES)
+
+
 def get_objective(name):
-    """Return the registered `Objective` called ``name``.
+    """Return the registered `Objective` called ``name`` (or ``name`` itself when it is one).
 
     Raises:
-        ValueError: naming the known objectives when ``name`` is unknown.
+        ValueError: naming the known objectives when ``name`` is unknown, or when an
+            `Objective` instance is not the one registered under its name.
     """
     if isinstance(name, Objective):
+        # A model saves only the objective's name: an instance that is not the registered one
+        # would be saved and then fail to load (or load another objective).
+        if _OBJECTIVES.get(name.name) != name:
+            raise ValueError(
+                f"Objective '{name.name}' is not registered, so a saved model could not find "
+                "it again: add it with keras_wgan.losses.register_objective() and pass its name."
+            )
         return name
-    if name not in _OBJECTIVES:
+    if not isinstance(name, str) or name not in _OBJECTIVES:
         raise ValueError(
             f"Unknown objective '{name}'; use one of {sorted(_OBJECTIVES)} "
             "or add yours with keras_wgan.losses.register_objective()."
@@ -137,7 +170,7 @@ register_objective(
     "non_saturating", minimax_discriminator_loss, non_saturating_generator_loss, "logits"
 )
 register_objective("wasserstein", wasserstein_critic_loss, wasserstein_generator_loss, "critic")
-register_objective("hinge", hinge_discriminator_loss, wasserstein_generator_loss, "critic")
+register_objective("hinge", hinge_discriminator_loss, hinge_generator_loss, "critic")
 register_objective(
     "least_squares", least_squares_discriminator_loss, least_squares_generator_loss, "scores"
 )

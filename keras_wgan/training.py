@@ -13,20 +13,21 @@ import keras
 
 from keras_wgan import architectures, callbacks, resume
 from keras_wgan import data as keras_wgan_data
-from keras_wgan.models import get_model_class, validation
+from keras_wgan.models import get_model_class, get_variant, paper_optimizers, validation
 
 
 def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width=64,
                 critic_steps=None, gradient_penalty=None, clip_value=None, seed=None):
-    """Make a model whose players fit ``sample_shape``.
+    """Make a registered model (`keras_wgan.models.VARIANTS`) whose players fit ``sample_shape``.
 
-    Images ``(side, side, channels)`` get `dcgan_generator` / `dcgan_critic`. The critic has
-    BatchNormalization for GAN/NSGAN, as in DCGAN, and no normalization for both WGANs
-    (required for WGAN-GP's per-example penalty; the WGAN paper's own DCGAN critic did use
-    batch norm, so pass your own critic to reproduce it). 1-D points ``(dim,)`` get the MLPs.
-    ``None`` hyperparameters keep the paper defaults.
+    Images ``(side, side, channels)`` get `dcgan_generator` / `dcgan_critic` with the critic
+    normalization the variant declares (batch norm for GAN/NSGAN, as in DCGAN; none for the
+    WGANs, which WGAN-GP's per-example penalty requires: the WGAN paper's own DCGAN critic did
+    use batch norm, so pass your own critic to reproduce it). 1-D points ``(dim,)`` get the
+    MLPs. ``None`` hyperparameters keep the paper defaults; ``"none"`` turns the penalty or the
+    clip off.
     """
-    cls = get_model_class(model)
+    variant = get_variant(model)
     latent_dim = validation.check_int(latent_dim, "latent_dim")
     width = validation.check_int(width, "width")
     sample_shape = tuple(sample_shape)
@@ -36,30 +37,25 @@ def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width
             "pass image_size (--image-size) to resize and center-crop them."
         )
     if len(sample_shape) == 3:
-        critic_norm = "batch" if model in ("gan", "nsgan") else None
         generator = architectures.dcgan_generator(latent_dim, tuple(sample_shape), width)
-        critic = architectures.dcgan_critic(tuple(sample_shape), width, norm=critic_norm)
+        critic = architectures.dcgan_critic(tuple(sample_shape), width, norm=variant.critic_norm)
     elif len(sample_shape) == 1:
         generator = architectures.mlp_generator(latent_dim, sample_shape[0], width)
         critic = architectures.mlp_critic(sample_shape[0], width)
     else:
         raise ValueError(f"Samples must be images (H, W, C) or points (D,), got {sample_shape}.")
-    kwargs = {"critic_steps": critic_steps, "seed": seed}
-    if gradient_penalty is not None:
-        kwargs["gradient_penalty"] = gradient_penalty
-    if clip_value is not None:
-        kwargs["clip_value"] = clip_value
-    return cls(generator=generator, discriminator=critic, latent_dim=latent_dim, **kwargs)
+    return variant.model_class(
+        generator=generator, discriminator=critic, latent_dim=latent_dim,
+        critic_steps=critic_steps, gradient_penalty=gradient_penalty, clip_value=clip_value,
+        seed=seed,
+    )
 
 
 def compile_model(gan, learning_rate=None, jit_compile="auto"):
-    """Compile with the paper optimizers, optionally at another learning rate."""
-    g_opt, d_opt = gan.default_optimizers()
+    """Compile with the paper optimizers, optionally at another learning rate (> 0)."""
     if learning_rate is not None:
         learning_rate = validation.check_float(learning_rate, "learning rate", above=0)
-        g_opt.learning_rate = learning_rate
-        d_opt.learning_rate = learning_rate
-    gan.compile(g_opt, d_opt, jit_compile=jit_compile)
+    gan.compile(*paper_optimizers(gan, learning_rate), jit_compile=jit_compile)
     return gan
 
 
@@ -233,9 +229,9 @@ def completed_epochs(checkpoint_dir):
 def add_run_arguments(parser, out, epochs):
     """The flags the example scripts share (model, output, budget, sizes, seed), range-checked
     while parsing as on the ``keras-wgan`` command line."""
-    from keras_wgan.cli import COUNT, SEED
+    from keras_wgan.cli import COUNT, SEED, model_argument
 
-    parser.add_argument("--model", default="wgan_gp", choices=["gan", "nsgan", "wgan", "wgan_gp"])
+    model_argument(parser)
     parser.add_argument("--out", default=out, help=f"output folder ({out})")
     parser.add_argument("--epochs", type=COUNT, default=epochs)
     parser.add_argument("--steps-per-epoch", type=COUNT, default=None,

@@ -45,6 +45,8 @@ GENERATOR_CASES = [
     # -f(G(z))
     (losses.wasserstein_generator_loss, [2.5, -BIG], [-2.5, BIG]),
     (losses.least_squares_generator_loss, [1.0, 3.0], [0.0, 2.0]),
+    # -D(G(z)) (hinge generator, Lim & Ye 2017 Eq. 10)
+    (losses.hinge_generator_loss, [1.5, -BIG], [-1.5, BIG]),
 ]
 
 
@@ -95,3 +97,20 @@ def test_objective_registry():
     assert losses.get_objective("minimax").generator_loss is losses.minimax_generator_loss
     with pytest.raises(ValueError, match="Unknown objective 'wasserstien'; use one of"):
         losses.get_objective("wasserstien")
+
+
+def test_losses_of_raw_scores_name_their_arguments_scores():
+    # Hinge and least squares apply no sigmoid: their inputs are scores, not logits.
+    import inspect
+
+    for fn in (losses.hinge_discriminator_loss, losses.least_squares_discriminator_loss):
+        assert list(inspect.signature(fn).parameters) == ["real_scores", "fake_scores"]
+    for fn in (losses.hinge_generator_loss, losses.least_squares_generator_loss):
+        assert list(inspect.signature(fn).parameters) == ["fake_scores"]
+
+
+def test_every_objective_is_registered_with_what_its_discriminator_outputs():
+    outputs = {name: losses.get_objective(name).outputs for name in losses.objective_names()}
+    assert outputs == {"minimax": "logits", "non_saturating": "logits", "wasserstein": "critic",
+                       "hinge": "critic", "least_squares": "scores"}
+    assert losses.get_objective("hinge").generator_loss is losses.hinge_generator_loss

@@ -41,7 +41,7 @@ from scipy import stats
 
 from keras_wgan import architectures, data, plotting
 from keras_wgan.evaluation import exact_w1
-from keras_wgan.models import WGANGP
+from keras_wgan.models import WGANGP, paper_optimizers
 
 
 class _TrackQuality(keras.callbacks.Callback):
@@ -199,11 +199,7 @@ def _train_and_track(gan, stream, tracker, epochs, steps_per_epoch, warmup_steps
     """Compile with the paper's Adam (rates overridden as given), let the critic alone learn
     for ``warmup_steps`` model steps, then fit with ``tracker``; ``stream(start)`` is the
     training data from batch ``start`` on. Returns ``(tracker rows, the two rates)``."""
-    g_opt, d_opt = gan.default_optimizers()
-    if learning_rate is not None:
-        g_opt.learning_rate = d_opt.learning_rate = learning_rate
-    if critic_learning_rate is not None:
-        d_opt.learning_rate = critic_learning_rate
+    g_opt, d_opt = paper_optimizers(gan, learning_rate, critic_learning_rate)
     gan.compile(g_opt, d_opt)
     rate = float(ops.convert_to_numpy(g_opt.learning_rate))
     if warmup_steps:  # the generator frozen (learning rate 0): the critic alone learns

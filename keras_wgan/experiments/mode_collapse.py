@@ -1,7 +1,7 @@
-"""Mode collapse: the four models on the Gaussian mixtures, same architectures, same budgets.
+"""Mode collapse: the registered models on the Gaussian mixtures, same architectures, same budgets.
 
-Each model (`GAN`, `NSGAN`, `WGAN`, `WGANGP`, each with its paper's defaults: see
-`keras_wgan.models.named`) is trained by `keras_wgan.experiments.toy2d.train_toy` on ``ring8`` and
+Each model (every entry of `keras_wgan.models.VARIANTS`: `GAN`, `NSGAN`, `WGAN`, `WGANGP`, ...,
+each with its paper's defaults) is trained by `keras_wgan.experiments.toy2d.train_toy` on ``ring8`` and
 ``grid25`` with identical MLPs, batch size and number of generator steps, and at evenly spaced
 snapshots we score 1000 samples from fixed noise with
 
@@ -26,9 +26,15 @@ import numpy as np
 
 from keras_wgan import data, plotting
 from keras_wgan.evaluation import toy_mode_stats, w1_with_noise_floor
-from keras_wgan.experiments.toy2d import TITLES, train_toy
+from keras_wgan.experiments.toy2d import title, train_toy
+from keras_wgan.models import VARIANTS
 
-MODELS = ("gan", "nsgan", "wgan", "wgan_gp")
+
+def __getattr__(name):
+    # MODELS: every registered model, read when asked (a variant registered later included).
+    if name == "MODELS":
+        return tuple(VARIANTS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def score(samples, dataset, seed=0):
@@ -40,7 +46,7 @@ def score(samples, dataset, seed=0):
             "hq_rate": modes["hq_rate"], "w1": w1["w1"], "noise_floor": w1["noise_floor"]}
 
 
-def run(datasets=("ring8", "grid25"), models=MODELS, steps=2000, snapshots=4, batch_size=256,
+def run(datasets=("ring8", "grid25"), models=None, steps=2000, snapshots=4, batch_size=256,
         width=512, depth=3, seed=0, out_dir="runs/mode_collapse"):
     """Train every model on every dataset; write ``mode_collapse.png`` and ``.json`` to ``out_dir``.
 
@@ -48,6 +54,7 @@ def run(datasets=("ring8", "grid25"), models=MODELS, steps=2000, snapshots=4, ba
         ``{dataset: {model: [{"step", "modes", "n_modes", "hq_rate", "w1", "noise_floor"},
         ...one per snapshot]}}`` plus ``"settings"``.
     """
+    models = tuple(VARIANTS) if models is None else tuple(models)
     result = {"settings": {"steps": steps, "snapshots": snapshots, "batch_size": batch_size,
                            "width": width, "depth": depth, "seed": seed}}
     for dataset in datasets:
@@ -71,7 +78,7 @@ def _plot(result, datasets, models, path):
         for name in models:
             track = result[dataset][name]
             steps = [t["step"] for t in track]
-            label = TITLES.get(name, name)
+            label = title(name)
             axes[row, 0].plot(steps, [t["modes"] for t in track], "o-", markersize=3, label=label)
             axes[row, 1].plot(steps, [t["hq_rate"] for t in track], "o-", markersize=3)
             axes[row, 2].semilogy(steps, [t["w1"] for t in track], "o-", markersize=3)

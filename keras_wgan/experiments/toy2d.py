@@ -1,8 +1,8 @@
-"""The four models on 2-D mixtures: samples and critic contours over training, in one figure.
+"""The registered models on 2-D mixtures: samples and critic contours over training, in one figure.
 
 The toy recipe follows the WGAN-GP authors' ``gan_toy.py`` (Gulrajani et al. 2017): MLPs of
 ``depth`` ReLU layers of ``width`` units for both players, 2-D noise, Adam(1e-4, 0.5, 0.9)
-for WGAN-GP; each model otherwise keeps its paper's defaults (`keras_wgan.models.named`).
+for WGAN-GP; each model otherwise keeps its paper's defaults (`keras_wgan.models.VARIANTS`).
 """
 
 import json
@@ -12,9 +12,12 @@ import keras
 import numpy as np
 
 from keras_wgan import architectures, data, evaluation, plotting
-from keras_wgan.models import get_model_class
+from keras_wgan.models import VARIANTS, get_variant, paper_optimizers
 
-TITLES = {"gan": "GAN (minimax)", "nsgan": "GAN (-log D)", "wgan": "WGAN (clip)", "wgan_gp": "WGAN-GP"}
+
+def title(name):
+    """A registered model's label for figures (its name when unknown)."""
+    return VARIANTS[name].title if name in VARIANTS else name
 
 
 class _Snapshots(keras.callbacks.Callback):
@@ -33,7 +36,7 @@ def train_toy(model="wgan_gp", dataset="ring8", steps=1000, snapshots=4, batch_s
     """Train one model on one toy distribution; return ``(gan, history, snapshots)``.
 
     Args:
-        model: ``"gan" | "nsgan" | "wgan" | "wgan_gp"``.
+        model: a registered name (`keras_wgan.models.VARIANTS`).
         dataset: a `keras_wgan.data.TOY_DISTRIBUTIONS` name.
         steps: generator steps in all (each with the model's critic steps).
         snapshots: how many times samples are taken (evenly spaced).
@@ -47,18 +50,15 @@ def train_toy(model="wgan_gp", dataset="ring8", steps=1000, snapshots=4, batch_s
         The trained model, its ``History.history``, and ``[(step, samples), ...]``.
     """
     keras.utils.set_random_seed(seed)
-    cls = get_model_class(model)
-    gan = cls(
+    variant = get_variant(model)
+    gan = variant.model_class(
         generator=architectures.mlp_generator(latent_dim, 2, width, depth),
         discriminator=architectures.mlp_critic(2, width, depth),
         latent_dim=latent_dim,
         seed=seed,
     )
-    g_opt, d_opt = gan.default_optimizers()
-    if learning_rate is not None:
-        g_opt.learning_rate = learning_rate
-    d_opt.learning_rate = float(g_opt.learning_rate.numpy()) * critic_lr_multiplier
-    gan.compile(g_opt, d_opt)
+    rate = variant.learning_rate if learning_rate is None else learning_rate
+    gan.compile(*paper_optimizers(gan, rate, critic_learning_rate=rate * critic_lr_multiplier))
     stream = data.toy_dataset(dataset, batch_size * gan.critic_steps, seed=seed)
     recorder = _Snapshots(1000, seed)
     outputs = []
@@ -71,15 +71,16 @@ def train_toy(model="wgan_gp", dataset="ring8", steps=1000, snapshots=4, batch_s
     return gan, history.history, recorder.taken
 
 
-def compare(models=("gan", "nsgan", "wgan", "wgan_gp"), dataset="ring8", steps=1000,
-            snapshots=4, out_dir="out/toy", **kwargs):
-    """Train each model on ``dataset`` and draw one figure: a row per model, a column per snapshot.
+def compare(models=None, dataset="ring8", steps=1000, snapshots=4, out_dir="out/toy", **kwargs):
+    """Train each model (default: every registered one) on ``dataset`` and draw one figure: a
+    row per model, a column per snapshot.
 
     Writes ``toy_<dataset>.png`` (samples over the critic's contours), each model's per-epoch
     outputs under ``<dataset>/<model>/`` (samples, TensorBoard, checkpoint, curves), and
     ``toy_<dataset>.json`` (per model: final metrics and, for the mixtures, modes covered,
     high-quality rate and mean distance of samples to the nearest mode). Returns the dict.
     """
+    models = tuple(VARIANTS) if models is None else tuple(models)
     plt = plotting._pyplot()
     os.makedirs(out_dir, exist_ok=True)
     real = data.sample(dataset, 1000, seed=1)
@@ -92,7 +93,7 @@ def compare(models=("gan", "nsgan", "wgan", "wgan_gp"), dataset="ring8", steps=1
         for col, (step, samples) in enumerate(taken):
             critic = gan.discriminator if col == len(taken) - 1 else None
             plotting.draw_toy_panel(axes[row, col], real, samples, critic,
-                                    title=f"{TITLES.get(name, name)}, step {step}")
+                                    title=f"{title(name)}, step {step}")
         final = taken[-1][1]
         summary[name] = {k: float(v[-1]) for k, v in history.items()}
         if dataset in ("ring8", "grid25"):

@@ -1,14 +1,28 @@
-"""The adversarial model family, and a name -> class table for command lines and presets."""
+"""The adversarial model family: the shared model, the named variants and their registry.
+
+`VARIANTS` maps each registered name (the command line's ``--model`` choices) to its `Variant`,
+the paper defaults as data; `get_variant` and `get_model_class` look one up by name.
+"""
 
 from keras_wgan.models.adversarial import AdversarialModel
-from keras_wgan.models.named import GAN, NSGAN, WGAN, WGANGP
-
-MODEL_CLASSES = {"gan": GAN, "nsgan": NSGAN, "wgan": WGAN, "wgan_gp": WGANGP}
+from keras_wgan.models.named import GAN, NSGAN, WGAN, WGANGP, HingeGAN
+from keras_wgan.models.variants import (
+    VARIANTS,
+    Variant,
+    get_variant,
+    paper_optimizers,
+    register_variant,
+    variant_names,
+)
 
 
 def get_model_class(name):
-    """``"gan" | "nsgan" | "wgan" | "wgan_gp"`` -> the model class."""
-    key = name.lower().replace("-", "_")
-    if key not in MODEL_CLASSES:
-        raise ValueError(f"Unknown model '{name}'; use one of {', '.join(MODEL_CLASSES)}.")
-    return MODEL_CLASSES[key]
+    """A registered name (``"wgan_gp"``, ``"wgan-gp"``) -> the model class."""
+    return get_variant(name).model_class
+
+
+def __getattr__(name):
+    # MODEL_CLASSES was a hand-written table; it is now read from the registry.
+    if name == "MODEL_CLASSES":
+        return {key: variant.model_class for key, variant in VARIANTS.items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

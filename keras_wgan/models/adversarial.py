@@ -1,4 +1,4 @@
-"""`AdversarialModel`: the one `train_step` behind GAN, NSGAN, WGAN and WGAN-GP."""
+"""`AdversarialModel`: the one `train_step` behind every named model (`keras_wgan.models.named`)."""
 
 import collections.abc
 
@@ -15,8 +15,8 @@ from keras_wgan.backend import (
     scale_for_replicas,
     value_and_gradients,
 )
-from keras_wgan.layers import GradientPenalty
-from keras_wgan.models import setup, validation
+from keras_wgan.layers import GradientPenalty, Penalty
+from keras_wgan.models import setup, validation, variants
 from keras_wgan.seeding import SavesSeedState
 
 
@@ -34,9 +34,15 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
     ``y`` is ignored.
 
     Noise ``z ~ N(0, I)`` comes from a `keras.random.SeedGenerator` owned by the model.
-    Metrics (epoch means of every update): ``d_loss`` (including any penalty), ``g_loss``;
-    with critic outputs ``wasserstein`` = ``E[f(x)] - E[f(G(z))]``; with logits ``d_real``
-    and ``d_fake``, the mean ``D(x)`` and ``D(G(z))``; ``gradient_penalty`` when one is used.
+    Metrics (epoch means of every update), named for what the discriminator outputs
+    (`keras_wgan.losses.Objective`): ``d_loss`` (including the penalties), ``g_loss``; for a
+    critic ``E[f(x)] - E[f(G(z))]``, as ``wasserstein`` when a clip or a Lipschitz penalty keeps
+    the critic 1-Lipschitz and as ``critic_gap`` otherwise; for logits ``d_real`` and
+    ``d_fake``, the mean probabilities ``D(x)`` and ``D(G(z))``; for raw scores (least squares)
+    ``score_real`` and ``score_fake``; and each penalty under its name.
+
+    Defaults: ``None`` keeps the class's paper default (its `Variant`); ``"none"`` turns a clip
+    or a penalty off; ``penalties={}`` turns every penalty off.
 
     Args:
         generator: a model mapping ``(B, latent_dim)`` noise to samples.
@@ -44,21 +50,32 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             ``critic=`` is an alias.
         latent_dim: the noise dimension (inferred from the generator's input if omitted).
         objective: a name from `keras_wgan.losses` (``"minimax"``, ``"non_saturating"``,
-            ``"wasserstein"``, ``"hinge"``, ``"least_squares"``).
+            ``"wasserstein"``, ``"hinge"``, ``"least_squares"``), or a registered `Objective`.
         critic_steps: discriminator updates per generator update.
-        gradient_penalty: a `GradientPenalty` layer, a float weight for the default one, or
-            None.
-        clip_value: if set, a `WeightClip(clip_value)` constraint is attached to every critic
-            weight whose path matches ``clip_pattern`` (default: all: kernels and biases); the
-            optimizer applies it after every update.
+        penalties: ``{name: penalty}``: `keras_wgan.layers.Penalty` layers added to the
+            critic's loss, each logged under its name (``{"gradient_penalty":
+            GradientPenalty(10.0)}``); ``{}`` for none.
+        gradient_penalty: sets the ``"gradient_penalty"`` entry of ``penalties``: a
+            `GradientPenalty`, a float weight for the default one, or ``"none"`` to drop it
+            (kept from before ``penalties=``; saved files written then use it).
+        clip_value: a `WeightClip(clip_value)` constraint is attached to every critic weight
+            whose path matches ``clip_pattern`` (default: all: kernels and biases); the
+            optimizer applies it after every update. ``"none"``: no clip.
         clip_pattern: a regular expression matched against each critic variable's path.
         seed: seed of the noise generator.
     """
 
-    default_objective = "non_saturating"
-    default_critic_steps = 1
-    default_clip_value = None
-    default_gradient_penalty = None
+    # The defaults of a model built from this class directly; each named model (`named.py`)
+    # carries its paper's `Variant` instead.
+    variant = variants.Variant(
+        name="adversarial", title="Adversarial model", summary="composed by hand",
+        reference="Goodfellow et al. 2014, Sec. 3 (the non-saturating objective)",
+        objective="non_saturating",
+    )
+    # Read from `variant`; a subclass may still set them as plain class attributes.
+    default_objective = variants.FromVariant("objective")
+    default_critic_steps = variants.FromVariant("critic_steps")
+    default_clip_value = variants.FromVariant("clip_value")
 
     def __init__(
         self,
@@ -69,8 +86,9 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         critic=None,
         objective=None,
         critic_steps=None,
-        gradient_penalty="default",
-        clip_value="default",
+        penalties=None,
+        gradient_penalty=None,
+        clip_value=None,
         clip_pattern=None,
         seed=None,
         **kwargs,
@@ -98,20 +116,16 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         self.generator = generator
         self.discriminator = discriminator
 
-        if gradient_penalty == "default":
-            gradient_penalty = self.default_gradient_penalty
-        if isinstance(gradient_penalty, (int, float)) and not isinstance(gradient_penalty, bool):
-            weight = validation.check_float(gradient_penalty, "gradient_penalty", minimum=0)
-            gradient_penalty = GradientPenalty(weight=weight)
-        elif isinstance(gradient_penalty, dict):
-            gradient_penalty = keras.saving.deserialize_keras_object(gradient_penalty)
-        if gradient_penalty is not None:
+        penalties = self._resolve_penalties(penalties, gradient_penalty)
+        if any(p.needs_per_example_critic for p in penalties.values()):
             validation.check_no_batch_norm(discriminator)
-        self.gradient_penalty = gradient_penalty
+        self.penalties = penalties
 
-        if clip_value == "default":
+        if _is_default(clip_value):
             clip_value = self.default_clip_value
-        elif clip_value is not None:
+        elif _is_off(clip_value):
+            clip_value = None
+        else:
             clip_value = validation.check_float(clip_value, "clip_value", above=0)
         self.clip_value = clip_value
         self.clip_pattern = clip_pattern
@@ -131,6 +145,53 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
     def critic(self):
         """The discriminator, under its WGAN name."""
         return self.discriminator
+
+    @property
+    def gradient_penalty(self):
+        """The penalty named ``"gradient_penalty"`` (WGAN-GP's), or None.
+
+        Saving visits this attribute before ``penalties``, so the layer's seed state keeps the
+        place in ``.keras`` files it had before penalties were a mapping.
+        """
+        return self.penalties.get("gradient_penalty")
+
+    @property
+    def critic_is_lipschitz(self):
+        """True when a weight clip or a Lipschitz penalty keeps the critic (softly) 1-Lipschitz."""
+        return self.clip_value is not None or any(
+            p.constrains_lipschitz for p in self.penalties.values())
+
+    def default_penalties(self):
+        """``{name: new penalty layer}`` from the class's `Variant`."""
+        return self.variant.make_penalties()
+
+    def _resolve_penalties(self, penalties, gradient_penalty):
+        """The ``penalties`` mapping (None: the defaults) with ``gradient_penalty`` applied."""
+        if _is_default(penalties):
+            penalties = self.default_penalties()
+        elif _is_off(penalties):
+            penalties = {}
+        elif not isinstance(penalties, collections.abc.Mapping):
+            raise TypeError(
+                "penalties must be a mapping {name: penalty layer}, e.g. {'gradient_penalty': "
+                f"GradientPenalty(10.0)}}, or {{}} for none; got {type(penalties).__name__}."
+            )
+        penalties = dict(penalties)
+        if _is_off(gradient_penalty):
+            penalties.pop("gradient_penalty", None)
+        elif not _is_default(gradient_penalty):
+            penalties["gradient_penalty"] = gradient_penalty
+        reserved = {"d_loss", "g_loss", "wasserstein", "critic_gap", "d_real", "d_fake",
+                    "score_real", "score_fake"}
+        resolved = {}
+        for name, penalty in penalties.items():
+            if not isinstance(name, str) or not name.isidentifier() or name in reserved:
+                raise ValueError(
+                    f"Penalty name {name!r} cannot be a metric name: use a Python identifier "
+                    f"other than {', '.join(sorted(reserved))} (e.g. 'gradient_penalty', 'r1')."
+                )
+            resolved[name] = _penalty_layer(name, penalty)
+        return resolved
 
     def call(self, noise, training=False):
         """``G(z)``: the model maps noise to samples, so `predict(z)` and exports work."""
@@ -160,11 +221,9 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
     # --- compile ------------------------------------------------------------------------
 
     def default_optimizers(self):
-        """(generator, discriminator) optimizers used when `compile` is given none."""
-        return (
-            keras.optimizers.Adam(2e-4, beta_1=0.5),
-            keras.optimizers.Adam(2e-4, beta_1=0.5),
-        )
+        """(generator, discriminator) optimizers used when `compile` is given none: new
+        instances from the class's `Variant`."""
+        return self.variant.optimizers()
 
     def compile(
         self,
@@ -241,14 +300,11 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
 
     # --- metrics ------------------------------------------------------------------------
 
+    def _diagnostic_names(self):
+        return variants.diagnostic_names(self.objective.outputs, self.critic_is_lipschitz)
+
     def _make_trackers(self):
-        names = ["d_loss", "g_loss"]
-        if self.objective.outputs == "critic":
-            names.append("wasserstein")
-        else:
-            names += ["d_real", "d_fake"]
-        if self.gradient_penalty is not None:
-            names.append("gradient_penalty")
+        names = ["d_loss", "g_loss", *self._diagnostic_names(), *self.penalties]
         return {name: keras.metrics.Mean(name=name) for name in names}
 
     @property
@@ -262,11 +318,12 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
 
     def _diagnostics(self, real_out, fake_out):
         """Per-update diagnostics from discriminator outputs on real and fake batches."""
+        names = self._diagnostic_names()
         if self.objective.outputs == "critic":
-            return {"wasserstein": ops.mean(real_out) - ops.mean(fake_out)}
+            return {names[0]: ops.mean(real_out) - ops.mean(fake_out)}
         if self.objective.outputs == "logits":
             real_out, fake_out = ops.sigmoid(real_out), ops.sigmoid(fake_out)
-        return {"d_real": ops.mean(real_out), "d_fake": ops.mean(fake_out)}
+        return {names[0]: ops.mean(real_out), names[1]: ops.mean(fake_out)}
 
     # --- training -------------------------------------------------------------------
 
@@ -300,10 +357,9 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         fake_out = ops.cast(self.discriminator(fake, training=training), "float32")
         loss = ops.mean(self.objective.discriminator_loss(real_out, fake_out))
         stats = self._diagnostics(real_out, fake_out)
-        if self.gradient_penalty is not None:
-            penalty = self.gradient_penalty(real, fake, critic=self.discriminator)
-            stats["gradient_penalty"] = penalty
-            loss = loss + penalty
+        for name, penalty in self.penalties.items():
+            stats[name] = penalty(real, fake, critic=self.discriminator)
+            loss = loss + stats[name]
         stats["d_loss"] = loss
         return loss, stats
 
@@ -427,8 +483,8 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             "latent_dim": self.latent_dim,
             "objective": self.objective.name,
             "critic_steps": self.critic_steps,
-            "gradient_penalty": serialize(self.gradient_penalty),
-            "clip_value": self.clip_value,
+            "penalties": {name: serialize(p) for name, p in self.penalties.items()},
+            "clip_value": variants.OFF if self.clip_value is None else self.clip_value,
             "clip_pattern": self.clip_pattern,
             "seed": self.seed,
         }
@@ -436,6 +492,41 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for key in ("generator", "discriminator", "gradient_penalty"):
+        for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
+        # A config holds resolved settings: None there means "off", never "the default".
+        # Files written before penalties were a mapping store one `gradient_penalty`.
+        if "gradient_penalty" in config:
+            old = config.pop("gradient_penalty")
+            config.setdefault("penalties", {} if old is None else {"gradient_penalty": old})
+        config["penalties"] = {
+            name: keras.saving.deserialize_keras_object(p)
+            for name, p in (config.get("penalties") or {}).items()
+        }
+        if config.get("clip_value") is None:
+            config["clip_value"] = variants.OFF
         return cls(**config)
+
+
+def _is_default(value):
+    # "default" is the sentinel these arguments had before None took its place.
+    return value is None or (isinstance(value, str) and value == "default")
+
+
+def _is_off(value):
+    return isinstance(value, str) and value == variants.OFF
+
+
+def _penalty_layer(name, penalty):
+    """A `Penalty` layer from what ``penalties=`` / ``gradient_penalty=`` accept."""
+    if isinstance(penalty, dict):
+        penalty = keras.saving.deserialize_keras_object(penalty)
+    if name == "gradient_penalty" and isinstance(penalty, (int, float)) and not isinstance(
+            penalty, bool):
+        penalty = GradientPenalty(weight=validation.check_float(penalty, name, minimum=0))
+    if not isinstance(penalty, Penalty):
+        raise TypeError(
+            f"Penalty '{name}' must be a keras_wgan.layers.Penalty layer (such as "
+            f"GradientPenalty(10.0)) or 'none', got {penalty!r} ({type(penalty).__name__})."
+        )
+    return penalty

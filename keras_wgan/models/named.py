@@ -1,38 +1,55 @@
-"""The four models of the seed papers, each the shared `AdversarialModel` with its defaults."""
+"""The named models: each the shared `AdversarialModel` with its paper's defaults as a `Variant`.
 
-import keras
+A new variant is one more class here (its `Variant` entry and a docstring with the paper) plus
+one row in ``tests/test_models.py``; the command line, `training.build_model`, the experiments,
+the benchmarks and the tests find it in the registry (`keras_wgan.models.variants`).
+"""
 
 from keras_wgan.layers import GradientPenalty
 from keras_wgan.models.adversarial import AdversarialModel
+from keras_wgan.models.variants import Variant, adam, register_variant, rmsprop
 
-register = keras.saving.register_keras_serializable(package="keras_wgan")
 
-
-@register
+@register_variant(Variant(
+    name="gan", title="GAN (minimax)", summary="minimax",
+    reference="Goodfellow et al., 'Generative Adversarial Nets', NeurIPS 2014, "
+              "https://arxiv.org/abs/1406.2661, Eq. 1, Alg. 1; optimizers of DCGAN "
+              "(Radford et al., ICLR 2016, Sec. 4)",
+    objective="minimax", critic_steps=1, optimizer=adam(2e-4, beta_1=0.5), critic_norm="batch",
+))
 class GAN(AdversarialModel):
     """The original minimax GAN: the generator minimises ``E[log(1 - D(G(z)))]``.
 
     Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014, Eq. 1 and Alg. 1
     (k = 1 discriminator step). Optimizers: Adam(2e-4, beta_1=0.5) for both, the DCGAN
     recipe (Radford et al. 2016, Sec. 4), since the 2014 paper used SGD with momentum on
-    MLPs. Expect this one to saturate: its gradient vanishes against a confident
-    discriminator, which is what the WGAN paper sets out to fix.
+    MLPs; the builders give it DCGAN's batch-normalized critic. Expect this one to saturate:
+    its gradient vanishes against a confident discriminator, which is what the WGAN paper sets
+    out to fix.
     """
 
-    default_objective = "minimax"
 
-
-@register
+@register_variant(Variant(
+    name="nsgan", title="GAN (-log D)", summary="-log D",
+    reference="Goodfellow et al., 'Generative Adversarial Nets', NeurIPS 2014, "
+              "https://arxiv.org/abs/1406.2661, Sec. 3",
+    objective="non_saturating", critic_steps=1, optimizer=adam(2e-4, beta_1=0.5),
+    critic_norm="batch",
+))
 class NSGAN(AdversarialModel):
     """The non-saturating "-log D" GAN: the generator minimises ``-E[log D(G(z))]``.
 
-    Goodfellow et al. 2014, Sec. 3; same optimizers as `GAN`.
+    Goodfellow et al. 2014, Sec. 3; same optimizers and critic as `GAN`.
     """
 
-    default_objective = "non_saturating"
 
-
-@register
+@register_variant(Variant(
+    name="wgan", title="WGAN (clip)", summary="weight clipping",
+    reference="Arjovsky, Chintala & Bottou, 'Wasserstein GAN', ICML 2017, "
+              "https://arxiv.org/abs/1701.07875, Algorithm 1",
+    objective="wasserstein", critic_steps=5, clip_value=0.01,
+    optimizer=rmsprop(5e-5, rho=0.99, epsilon=1e-8),
+))
 class WGAN(AdversarialModel):
     """Wasserstein GAN with weight clipping.
 
@@ -42,36 +59,42 @@ class WGAN(AdversarialModel):
     ``rho=0.99`` and ``epsilon=1e-8`` are the PyTorch defaults the authors' code ran with.
     """
 
-    default_objective = "wasserstein"
-    default_critic_steps = 5
-    default_clip_value = 0.01
 
-    def default_optimizers(self):
-        return (
-            keras.optimizers.RMSprop(5e-5, rho=0.99, epsilon=1e-8),
-            keras.optimizers.RMSprop(5e-5, rho=0.99, epsilon=1e-8),
-        )
-
-
-@register
+@register_variant(Variant(
+    name="wgan_gp", title="WGAN-GP", summary="gradient penalty",
+    reference="Gulrajani et al., 'Improved Training of Wasserstein GANs', NeurIPS 2017, "
+              "https://arxiv.org/abs/1704.00028, Algorithm 1; Adam betas of the authors' code",
+    objective="wasserstein", critic_steps=5,
+    penalties={"gradient_penalty": (GradientPenalty, {"weight": 10.0})},
+    optimizer=adam(1e-4, beta_1=0.5, beta_2=0.9),
+))
 class WGANGP(AdversarialModel):
     """Wasserstein GAN with gradient penalty.
 
     Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS 2017, Algorithm 1:
-    5 critic steps, ``lambda = 10`` (`GradientPenalty`), Adam(1e-4, beta_1=0.5, beta_2=0.9)
-    as in the authors' code (igul222/improved_wgan_training; the paper's Alg. 1 lists
-    beta_1 = 0). The critic must not use BatchNormalization.
+    5 critic steps, ``lambda = 10`` (`GradientPenalty`, logged as ``gradient_penalty``),
+    Adam(1e-4, beta_1=0.5, beta_2=0.9) as in the authors' code (igul222/improved_wgan_training;
+    the paper's Alg. 1 lists beta_1 = 0). The critic must not use BatchNormalization.
     """
 
-    default_objective = "wasserstein"
-    default_critic_steps = 5
 
-    @property
-    def default_gradient_penalty(self):
-        return GradientPenalty(weight=10.0)
+@register_variant(Variant(
+    name="hinge", title="Hinge GAN", summary="hinge loss",
+    reference="Lim & Ye, 'Geometric GAN', 2017, https://arxiv.org/abs/1705.02894, Eq. 9-10; "
+              "Miyato et al., 'Spectral Normalization for GANs', ICLR 2018, "
+              "https://arxiv.org/abs/1802.05957, Eq. 17-18 and its n_dis=5 setting",
+    objective="hinge", critic_steps=5, optimizer=adam(2e-4, beta_1=0.0, beta_2=0.9),
+))
+class HingeGAN(AdversarialModel):
+    """The hinge-loss GAN: the critic minimises ``E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]``,
+    the generator ``-E[D(G(z))]``.
 
-    def default_optimizers(self):
-        return (
-            keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9),
-            keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9),
-        )
+    Lim & Ye, "Geometric GAN", 2017 (Eq. 9-10); the form Miyato et al., "Spectral
+    Normalization for Generative Adversarial Networks", ICLR 2018 (Eq. 17-18) trained with.
+    Defaults: Adam(2e-4, beta_1=0, beta_2=0.9) and 5 critic steps, the setting of Miyato et
+    al.'s experiments that pairs beta_2 = 0.9 with n_dis = 5 (their n_dis = 1 settings use
+    beta_2 = 0.999). No clip and no penalty: the hinge bounds the critic's loss, not its slope,
+    so its score gap is logged as ``critic_gap``, not as a Wasserstein estimate. Miyato et al.
+    add spectral normalization to the critic; the builders here have none yet, so they give
+    the critic no normalization (pass your own spectrally normalized critic to reproduce it).
+    """

@@ -4,7 +4,7 @@
     KERAS_BACKEND=jax python backend_step.py save MODEL.keras OUT.npz
     KERAS_BACKEND=tensorflow python backend_step.py load MODEL.keras OUT.npz
 
-``step`` writes, for each model, the logs of one `train_on_batch` and every weight after
+``step`` writes, for each registered model (`keras_wgan.models.VARIANTS`), the logs of one `train_on_batch` and every weight after
 it, from weights, data, noise and interpolation weights fixed by NumPy (the backends'
 random streams differ, so the test models replace them with fixed arrays); plus each
 objective's losses and the gradient penalty on fixed inputs. ``save`` trains a WGAN-GP for
@@ -54,12 +54,17 @@ def networks():
     return generator, critic
 
 
-def one_step(cls):
+def fixed_penalties(variant):
+    """The variant's penalties, gradient penalties drawing the fixed interpolation weights."""
+    return {name: FixedPenalty(**kwargs) if issubclass(cls, kw.GradientPenalty) else cls(**kwargs)
+            for name, (cls, kwargs) in variant.penalties.items()}
+
+
+def one_step(variant):
+    cls = variant.model_class
     generator, critic = networks()
-    kwargs = {"critic_steps": CRITIC_STEPS}
-    if cls is kw.WGANGP:
-        kwargs["gradient_penalty"] = FixedPenalty(weight=10.0)
-    model = fixed_noise_model(cls)(generator=generator, critic=critic, **kwargs)
+    model = fixed_noise_model(cls)(generator=generator, critic=critic, critic_steps=CRITIC_STEPS,
+                                   penalties=fixed_penalties(variant))
     model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2))
     logs = model.train_on_batch(DATA[: BATCH * CRITIC_STEPS], return_dict=True)
     results = {f"{cls.__name__}/log/{k}": np.float32(v) for k, v in logs.items()}
@@ -72,7 +77,7 @@ def fixed_losses():
     real = ops.convert_to_tensor(RNG.normal(size=(6, 1)).astype("float32"))
     fake = ops.convert_to_tensor(RNG.normal(size=(6, 1)).astype("float32"))
     results = {}
-    for name in ("minimax", "non_saturating", "wasserstein", "hinge", "least_squares"):
+    for name in kw.losses.objective_names():
         objective = kw.losses.get_objective(name)
         results[f"loss/{name}/d"] = ops.convert_to_numpy(objective.discriminator_loss(real, fake))
         results[f"loss/{name}/g"] = ops.convert_to_numpy(objective.generator_loss(fake))
@@ -106,8 +111,8 @@ def main(argv):
     command = argv[1]
     if command == "step":
         results = fixed_losses()
-        for cls in (kw.GAN, kw.NSGAN, kw.WGAN, kw.WGANGP):
-            results.update(one_step(cls))
+        for variant in kw.models.VARIANTS.values():
+            results.update(one_step(variant))
         np.savez(argv[2], **results)
     elif command == "save":
         save(argv[2], argv[3])
