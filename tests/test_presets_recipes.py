@@ -268,3 +268,17 @@ def test_a_time_budget_stops_training_and_the_metadata_says_how_far_it_got(tmp_p
     assert meta["training_steps"] == 2  # one fit call of 2 steps, then the budget was spent
     assert meta["recipe"]["training"]["steps"] == 6  # the recipe is kept as written
     assert "training.budget_seconds ran out after 2 steps" in "\n".join(lines)
+
+
+def test_every_registered_variant_can_be_named_by_a_recipe():
+    # Issue 17's zoo (gan/nsgan/wgan/... on MNIST) is recipe files only: every variant of the
+    # registry is a valid "model.variant", with the paper's optimizers or an override.
+    from keras_wgan.models import variant_names
+
+    names = list(variant_names())
+    assert {"gan", "nsgan", "wgan", "wgan_gp"} <= set(names)
+    for name in names:
+        validate_recipe(_changed(TINY_MNIST, ("model",), {"variant": name}))
+    wgan = _changed(TINY_MNIST, ("model",), {"variant": "wgan", "clip_value": 0.01})
+    wgan["optimizer"] = {"name": "rmsprop", "learning_rate": 5e-5, "rho": 0.99, "epsilon": 1e-8}
+    validate_recipe(wgan)
