@@ -94,6 +94,43 @@ def test_build_model_uses_the_declared_critic_normalization(name):
     assert batch_norm == (VARIANTS[name].critic_norm == "batch")
 
 
+def test_a_variant_registered_anywhere_is_a_choice_everywhere():
+    # Zero edits elsewhere: one registered class reaches the command line, build_model and
+    # the experiments' defaults.
+    from keras_wgan.experiments import mode_collapse
+    from keras_wgan.models.variants import Variant, register_variant
+
+    @register_variant(Variant(name="lsgan_test", title="LSGAN", summary="least squares",
+                              reference="Mao et al. 2017", objective="least_squares"))
+    class LeastSquaresTestGAN(kw.AdversarialModel):
+        pass
+
+    try:
+        assert _model_choices(cli.parser())[-1] == "lsgan_test"
+        assert "lsgan_test" in mode_collapse.MODELS
+        gan = training.build_model("lsgan_test", (2,), latent_dim=2, width=8)
+        assert type(gan) is LeastSquaresTestGAN
+        assert [m.name for m in gan.metrics] == list(VARIANTS["lsgan_test"].metric_names)
+        assert VARIANTS["lsgan_test"].metric_names[2:] == ("score_real", "score_fake")
+    finally:
+        kw.models.unregister_variant("lsgan_test")
+    assert "lsgan_test" not in _model_choices(cli.parser())
+
+
+def test_a_bad_registry_entry_fails_when_it_is_written():
+    from keras_wgan.models.variants import Variant, register_variant
+
+    base = dict(name="bad", title="Bad", summary="-", reference="-")
+    with pytest.raises(ValueError, match="Unknown objective 'nope'"):
+        Variant(**base, objective="nope")
+    with pytest.raises(ValueError, match="variant 'bad' critic_steps must be an integer >= 1"):
+        Variant(**base, objective="hinge", critic_steps=0)
+    with pytest.raises(TypeError, match="Variant 'bad' penalty 'gp' must be"):
+        Variant(**base, objective="hinge", penalties={"gp": kw.GradientPenalty(10.0)})
+    with pytest.raises(ValueError, match="A variant named 'wgan' is already registered"):
+        register_variant(Variant(**dict(base, name="wgan"), objective="wasserstein"))
+
+
 def test_unknown_model_name_is_one_line_naming_the_choices():
     with pytest.raises(ValueError, match=r"Unknown model 'wgangp'; use one of gan, nsgan, .*hinge"):
         get_variant("wgangp")

@@ -12,6 +12,7 @@ from keras_wgan.models.variants import (
     get_variant,
     paper_optimizers,
     register_variant,
+    unregister_variant,
     variant_names,
 )
 

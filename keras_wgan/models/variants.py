@@ -18,6 +18,7 @@ import types
 import keras
 
 from keras_wgan import losses
+from keras_wgan.layers import Penalty
 from keras_wgan.models import validation
 
 OFF = "none"
@@ -76,6 +77,13 @@ class Variant:
         validation.check_int(self.critic_steps, f"variant '{self.name}' critic_steps")
         if self.clip_value is not None:
             validation.check_float(self.clip_value, f"variant '{self.name}' clip_value", above=0)
+        for key, entry in dict(self.penalties).items():
+            if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], type)
+                    and issubclass(entry[0], Penalty) and isinstance(entry[1], dict)):
+                raise TypeError(
+                    f"Variant '{self.name}' penalty '{key}' must be (a Penalty class, its keyword "
+                    f"arguments), e.g. (GradientPenalty, {{'weight': 10.0}}); got {entry!r}."
+                )
         object.__setattr__(self, "penalties", types.MappingProxyType(dict(self.penalties)))
 
     def optimizers(self, learning_rate=None, critic_learning_rate=None):
@@ -167,6 +175,13 @@ def register_variant(variant):
         return cls
 
     return decorate
+
+
+def unregister_variant(name):
+    """Remove a registered variant (its class stays importable and loadable)."""
+    if _key(name) not in _VARIANTS:
+        raise ValueError(f"Unknown model '{name}'; use one of {', '.join(_VARIANTS)}.")
+    del _VARIANTS[_key(name)]
 
 
 def _key(name):
