@@ -232,6 +232,20 @@ def test_configs_written_before_the_penalty_mapping_still_load():
     assert kw.WGAN.from_config(_old_format(make(kw.WGAN), None, 0.01)).clip_value == 0.01
 
 
+def test_a_keras_file_saved_before_the_penalty_mapping_loads_whole():
+    # Written at b29f518 by tests/fixtures/make_saved_at_b29f518.py: config with one
+    # `gradient_penalty`, the penalty's seed state stored under that attribute's path.
+    saved = np.load(ROOT / "tests" / "fixtures" / "wgan_gp_saved_at_b29f518.npz")
+    gan = keras.saving.load_model(ROOT / "tests" / "fixtures" / "wgan_gp_saved_at_b29f518.keras")
+    assert type(gan) is kw.WGANGP and list(gan.penalties) == ["gradient_penalty"]
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(gan(saved["noise"])), saved["samples"],
+                               atol=1e-6)
+    np.testing.assert_array_equal(gan.gradient_penalty.seed_generator.state.numpy(),
+                                  saved["penalty_seed_state"])
+    history = gan.fit(kw.data.sample("ring8", 20, seed=1), batch_size=10, verbose=0).history
+    assert set(history) == {"d_loss", "g_loss", "wasserstein", "gradient_penalty"}
+
+
 # --- objectives: round trip, and metrics named for what the output means ---------------------
 
 
