@@ -60,29 +60,56 @@ def test_command_line_choices_are_the_registry():
     assert args.model == "hinge"
 
 
+def _tables(tree):
+    """A test module's tables: module-level assignments and `parametrize` arguments (a set of
+    names a test checks is contained in the registry is not a table)."""
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            yield node.value
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "parametrize":
+            yield from node.args
+
+
 def _name_lists(path, names):
     """Literal lists/tuples/sets/dict keys in ``path`` holding 3 or more variant names."""
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            items = node.elts
-        elif isinstance(node, ast.Dict):
-            items = node.keys
-        else:
-            continue
-        found = [e.value for e in items if isinstance(e, ast.Constant) and e.value in names]
-        if len(found) >= 3:
-            yield f"{path.relative_to(ROOT)}:{node.lineno} {found}"
+    tree = ast.parse(path.read_text())
+    is_test = path.name.startswith("test_")
+    for root in (_tables(tree) if is_test else [tree]):
+        for node in ast.walk(root):
+            if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+                items = node.elts
+            elif isinstance(node, ast.Dict):
+                items = node.keys
+            else:
+                continue
+            found = [e.value for e in items if isinstance(e, ast.Constant) and e.value in names]
+            if len(found) >= 3:
+                where = path.relative_to(ROOT) if ROOT in path.parents else path
+                yield f"{where}:{node.lineno} {found}"
 
 
 def test_no_list_of_model_names_is_written_outside_the_registry():
     # Model names spelled out as a list drift from the registry (a new variant would be missed
-    # there); the one allowed table is the test rows in tests/test_models.py.
+    # there): none in the package, the benchmarks and the test scripts, and no test table or
+    # parametrization but the rows in tests/test_models.py.
     names = set(VARIANTS) | {v.model_class.__name__ for v in VARIANTS.values()}
     allowed = {ROOT / "tests" / "test_models.py"}
     hits = [hit for folder in ("keras_wgan", "bench", "tests")
             for path in sorted((ROOT / folder).rglob("*.py")) if path not in allowed
             for hit in _name_lists(path, names)]
     assert not hits, hits
+
+
+def test_the_name_list_check_finds_lists_and_tables(tmp_path):
+    names = set(VARIANTS)
+    module = tmp_path / "experiment.py"
+    module.write_text('MODELS = ("gan", "nsgan", "wgan", "wgan_gp")\n')
+    table = tmp_path / "test_x.py"
+    table.write_text('import pytest\n\n\n@pytest.mark.parametrize("m", ["gan", "nsgan", "wgan"])\n'
+                     'def test_a(m):\n    assert {"gan", "nsgan", "wgan"} <= {m}\n')
+    assert len(list(_name_lists(module, names))) == 1
+    assert [hit.split()[0] for hit in _name_lists(table, names)] == [f"{table}:4"]
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
