@@ -405,9 +405,12 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         and cache); the `keras_wgan.data` pipelines scale to [-1, 1] themselves. Data that
         yields no batch at all is an error too (Keras only warns, and returns an empty
         history). A `tf.data` input is not reshuffled by Keras (it never is), so its
-        ``shuffle`` warning is not raised. Besides what Keras takes (arrays, `tf.data`,
-        `keras.utils.PyDataset`, generators of tuples), any Python iterator of bare batches
-        works: GAN data has no labels, so each batch is passed on as ``(batch,)``.
+        ``shuffle`` warning is not raised, and it runs with `tf.data` autotuning off unless
+        its options set it (`keras_wgan.backend.datasets`: TensorFlow's autotuning thread
+        stalled the end of `fit` and each new epoch by up to a minute). Besides what Keras
+        takes (arrays, `tf.data`, `keras.utils.PyDataset`, generators of tuples), any Python
+        iterator of bare batches works: GAN data has no labels, so each batch is passed on
+        as ``(batch,)``.
         """
         validation.check_int(epochs, "epochs", minimum=0)
         if kwargs.get("steps_per_epoch") is not None:
@@ -417,6 +420,11 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         if hasattr(x, "element_spec"):
             # A tf.data pipeline shuffles itself; Keras's default shuffle=True only warns.
             kwargs.setdefault("shuffle", False)
+            # TensorFlow's autotuning thread can hold the iterator's shutdown (end of fit,
+            # each new epoch) for up to a minute: see keras_wgan.backend.datasets.
+            from keras_wgan.backend.datasets import without_autotune_thread
+
+            x = without_autotune_thread(x)
         if isinstance(x, collections.abc.Iterator):
             x = self._unlabelled_batches(x, check_range)
             kwargs.setdefault("shuffle", False)
