@@ -237,6 +237,8 @@ def test_none_keeps_the_default_and_the_word_none_turns_it_off():
     unclipped = make(kw.WGAN, clip_value="none")
     assert unclipped.clip_value is None
     assert all(v.constraint is None for v in unclipped.critic.trainable_variables)
+    with pytest.raises(ValueError, match=r"clip_value must be a finite number > 0, 'none' \(no clip\)"):
+        make(kw.WGAN, clip_value="off")
     # Off stays off through a config round trip (None there would mean the default again).
     for gan in (plain, unclipped):
         clone = type(gan).from_config(gan.get_config())

@@ -125,6 +125,11 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             clip_value = self.default_clip_value
         elif _is_off(clip_value):
             clip_value = None
+        elif isinstance(clip_value, str):
+            raise ValueError(
+                f"clip_value must be a finite number > 0, 'none' (no clip) or None (the paper's "
+                f"default), got {clip_value!r}."
+            )
         else:
             clip_value = validation.check_float(clip_value, "clip_value", above=0)
         self.clip_value = clip_value
