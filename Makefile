@@ -52,6 +52,12 @@ bench-toy-recipe: venv
 bench-soak: venv
 	$(PY) bench/soak.py
 
+# A command-line-style run's wall time per epoch against the sum of its step times, and
+# where the rest goes (target: >= 95% in steps after the first epoch).
+.PHONY: bench-overhead
+bench-overhead: venv
+	$(PY) bench/epoch_overhead.py
+
 # Retrains every bundled preset from the recipe.json beside it (ONLY=wgan_gp/mnist for one).
 presets: venv
 	$(PY) -m keras_wgan.presets.build $(if $(ONLY),--only $(ONLY),--all)

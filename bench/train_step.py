@@ -3,7 +3,11 @@
 Both train the same 28x28 DCGAN generator and layer-free critic (width 64, latent 128) with
 batch 64 per critic step and 5 critic steps per generator step, with jit_compile True and
 False, interleaved in one process so the machine's noise hits every variant alike. Prints
-critic images/s (real images consumed by critic updates per second) and the ratios.
+critic images/s (real images consumed by critic updates per second) of whole `fit` calls
+and the ratios; then, from a per-batch clock (a callback timing each `train_function` call),
+the median seconds per generator step and the time each `fit` lost around its steps (its
+wall time minus the sum of its step times: data iterator start and shutdown, callbacks).
+Whole-`fit` rates mix both; the per-step medians are the step speed.
 
     KERAS_BACKEND=tensorflow .venv/bin/python bench/train_step.py [--steps 6 --repeats 3]
 """
@@ -81,10 +85,27 @@ def build(kind, jit):
     return model
 
 
-def images_per_second(model, data, steps):
+class StepClock(keras.callbacks.Callback):
+    """Per-batch clock: each step from Keras starting it to its logs coming back."""
+
+    def __init__(self):
+        super().__init__()
+        self.steps = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps.append(time.perf_counter() - self._start)
+
+
+def timed_fit(model, data, steps):
+    """``(critic images/s of the whole fit, [seconds of each step], seconds lost around them)``."""
+    clock = StepClock()
     start = time.perf_counter()
-    model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
-    return steps * BATCH * CRITIC_STEPS / (time.perf_counter() - start)
+    model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[clock])
+    wall = time.perf_counter() - start
+    return steps * BATCH * CRITIC_STEPS / wall, clock.steps, wall - sum(clock.steps)
 
 
 def main(argv=None):
@@ -100,9 +121,14 @@ def main(argv=None):
     for model in models.values():  # trace and compile outside the timings
         model.fit(data, steps_per_epoch=2, epochs=1, verbose=0)
     rates = {v: [] for v in variants}
+    steps = {v: [] for v in variants}  # one list of step times per round
+    lost = {v: [] for v in variants}
     for _ in range(args.repeats):
         for v in variants:
-            rates[v].append(images_per_second(models[v], data, args.steps))
+            rate, step_times, lost_time = timed_fit(models[v], data, args.steps)
+            rates[v].append(rate)
+            steps[v].append(step_times)
+            lost[v].append(lost_time)
     median = {v: statistics.median(r) for v, r in rates.items()}
 
     print(f"WGAN-GP 28x28 DCGAN (width {WIDTH}), batch {BATCH} x {CRITIC_STEPS} critic steps, "
@@ -117,6 +143,30 @@ def main(argv=None):
     auto = kw.backend.resolve_jit_compile("auto")
     print(f"keras_wgan XLA / graph: {xla / graph:.2f}x; jit_compile='auto' picks "
           f"{'XLA' if auto else 'graph'} here ({'faster' if (xla > graph) == auto else 'SLOWER'}).")
+    print_step_table(steps, lost, auto)
+
+
+def print_step_table(steps, lost, auto):
+    """Median seconds per generator step (all rounds' steps pooled; the range is over the
+    rounds' own medians) and the seconds each fit lost around its steps (median, max)."""
+    step_median = {v: statistics.median(t for r in rounds for t in r) for v, rounds in steps.items()}
+    print("per-batch clock: median s per generator step [range of round medians], "
+          "s lost around the steps per fit [median, max]")
+    print(f"{'mode':<7}{'keras_wgan s/step':>26}{'textbook s/step':>26}{'step ratio':>11}"
+          f"{'keras_wgan lost':>17}{'textbook lost':>15}")
+    for jit in (False, True):
+        cells = []
+        for kind in ("keras_wgan", "textbook"):
+            rounds = [statistics.median(r) for r in steps[(kind, jit)]]
+            cells.append(f"{step_median[(kind, jit)]:.3f} [{min(rounds):.3f}-{max(rounds):.3f}]")
+        ratio = step_median[("textbook", jit)] / step_median[("keras_wgan", jit)]
+        waste = [f"{statistics.median(lost[(k, jit)]):.2f}, {max(lost[(k, jit)]):.2f}"
+                 for k in ("keras_wgan", "textbook")]
+        print(f"{'XLA' if jit else 'graph':<7}{cells[0]:>26}{cells[1]:>26}{ratio:>10.2f}x"
+              f"{waste[0]:>17}{waste[1]:>15}")
+    graph, xla = step_median[("keras_wgan", False)], step_median[("keras_wgan", True)]
+    print(f"keras_wgan step, XLA / graph speed: {graph / xla:.2f}x; jit_compile='auto' picks "
+          f"{'XLA' if auto else 'graph'} here ({'faster' if (xla < graph) == auto else 'SLOWER'}).")
 
 
 if __name__ == "__main__":
