@@ -15,7 +15,6 @@ from keras_wgan.backend import (
     scale_for_replicas,
     value_and_gradients,
 )
-from keras_wgan.layers import GradientPenalty, Penalty
 from keras_wgan.models import setup, validation, variants
 from keras_wgan.seeding import SavesSeedState
 
@@ -116,14 +115,14 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         self.generator = generator
         self.discriminator = discriminator
 
-        penalties = self._resolve_penalties(penalties, gradient_penalty)
+        penalties = setup.resolve_penalties(penalties, gradient_penalty, self.default_penalties)
         if any(p.needs_per_example_critic for p in penalties.values()):
             validation.check_no_batch_norm(discriminator)
         self.penalties = penalties
 
-        if _is_default(clip_value):
+        if setup.is_default(clip_value):
             clip_value = self.default_clip_value
-        elif _is_off(clip_value):
+        elif setup.is_off(clip_value):
             clip_value = None
         elif isinstance(clip_value, str):
             raise ValueError(
@@ -169,34 +168,6 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
     def default_penalties(self):
         """``{name: new penalty layer}`` from the class's `Variant`."""
         return self.variant.make_penalties()
-
-    def _resolve_penalties(self, penalties, gradient_penalty):
-        """The ``penalties`` mapping (None: the defaults) with ``gradient_penalty`` applied."""
-        if _is_default(penalties):
-            penalties = self.default_penalties()
-        elif _is_off(penalties):
-            penalties = {}
-        elif not isinstance(penalties, collections.abc.Mapping):
-            raise TypeError(
-                "penalties must be a mapping {name: penalty layer}, e.g. {'gradient_penalty': "
-                f"GradientPenalty(10.0)}}, or {{}} for none; got {type(penalties).__name__}."
-            )
-        penalties = dict(penalties)
-        if _is_off(gradient_penalty):
-            penalties.pop("gradient_penalty", None)
-        elif not _is_default(gradient_penalty):
-            penalties["gradient_penalty"] = gradient_penalty
-        reserved = {"d_loss", "g_loss", "wasserstein", "critic_gap", "d_real", "d_fake",
-                    "score_real", "score_fake"}
-        resolved = {}
-        for name, penalty in penalties.items():
-            if not isinstance(name, str) or not name.isidentifier() or name in reserved:
-                raise ValueError(
-                    f"Penalty name {name!r} cannot be a metric name: use a Python identifier "
-                    f"other than {', '.join(sorted(reserved))} (e.g. 'gradient_penalty', 'r1')."
-                )
-            resolved[name] = _penalty_layer(name, penalty)
-        return resolved
 
     def call(self, noise, training=False):
         """``G(z)``: the model maps noise to samples, so `predict(z)` and exports work."""
@@ -520,26 +491,3 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             config["clip_value"] = variants.OFF
         return cls(**config)
 
-
-def _is_default(value):
-    # "default" is the sentinel these arguments had before None took its place.
-    return value is None or (isinstance(value, str) and value == "default")
-
-
-def _is_off(value):
-    return isinstance(value, str) and value == variants.OFF
-
-
-def _penalty_layer(name, penalty):
-    """A `Penalty` layer from what ``penalties=`` / ``gradient_penalty=`` accept."""
-    if isinstance(penalty, dict):
-        penalty = keras.saving.deserialize_keras_object(penalty)
-    if name == "gradient_penalty" and isinstance(penalty, (int, float)) and not isinstance(
-            penalty, bool):
-        penalty = GradientPenalty(weight=validation.check_float(penalty, name, minimum=0))
-    if not isinstance(penalty, Penalty):
-        raise TypeError(
-            f"Penalty '{name}' must be a keras_wgan.layers.Penalty layer (such as "
-            f"GradientPenalty(10.0)) or 'none', got {penalty!r} ({type(penalty).__name__})."
-        )
-    return penalty

@@ -1,11 +1,17 @@
-"""Helpers the adversarial model is built from: optimizers, clipping, jit choice, checks."""
+"""Helpers the adversarial model is built from: optimizers, clipping, penalties, checks."""
 
+import collections.abc
 import re
 
 import keras
 
 from keras_wgan.constraints import WeightClip
-from keras_wgan.models import validation
+from keras_wgan.layers import GradientPenalty, Penalty
+from keras_wgan.models import validation, variants
+
+# Metric names a penalty cannot take (the losses and every diagnostic).
+RESERVED_METRICS = frozenset({"d_loss", "g_loss", "wasserstein", "critic_gap", "d_real",
+                              "d_fake", "score_real", "score_fake"})
 
 
 class OptimizerPair:
@@ -100,3 +106,55 @@ def attach_weight_clip(discriminator, clip_value, pattern):
             f"clip_pattern={pattern!r} matches none of the critic's variables "
             f"({[v.path for v in discriminator.trainable_variables][:4]}...): fix the pattern."
         )
+
+
+def is_default(value):
+    """None keeps the paper default ("default" is the sentinel these arguments had before)."""
+    return value is None or (isinstance(value, str) and value == "default")
+
+
+def is_off(value):
+    return isinstance(value, str) and value == variants.OFF
+
+
+def resolve_penalties(penalties, gradient_penalty, defaults):
+    """``{name: Penalty}`` from ``penalties`` (None: ``defaults()``; ``{}`` or "none": none)
+    with the ``gradient_penalty`` alias applied to its ``"gradient_penalty"`` entry."""
+    if is_default(penalties):
+        penalties = defaults()
+    elif is_off(penalties):
+        penalties = {}
+    elif not isinstance(penalties, collections.abc.Mapping):
+        raise TypeError(
+            "penalties must be a mapping {name: penalty layer}, e.g. {'gradient_penalty': "
+            f"GradientPenalty(10.0)}}, or {{}} for none; got {type(penalties).__name__}."
+        )
+    penalties = dict(penalties)
+    if is_off(gradient_penalty):
+        penalties.pop("gradient_penalty", None)
+    elif not is_default(gradient_penalty):
+        penalties["gradient_penalty"] = gradient_penalty
+    resolved = {}
+    for name, penalty in penalties.items():
+        if not isinstance(name, str) or not name.isidentifier() or name in RESERVED_METRICS:
+            raise ValueError(
+                f"Penalty name {name!r} cannot be a metric name: use a Python identifier other "
+                f"than {', '.join(sorted(RESERVED_METRICS))} (e.g. 'gradient_penalty', 'r1')."
+            )
+        resolved[name] = penalty_layer(name, penalty)
+    return resolved
+
+
+def penalty_layer(name, penalty):
+    """A `Penalty` layer from what ``penalties=`` / ``gradient_penalty=`` accept."""
+    if isinstance(penalty, dict):
+        penalty = keras.saving.deserialize_keras_object(penalty)
+    if name == "gradient_penalty" and isinstance(penalty, (int, float)) and not isinstance(
+            penalty, bool):
+        penalty = GradientPenalty(weight=validation.check_float(penalty, name, minimum=0))
+    if not isinstance(penalty, Penalty):
+        raise TypeError(
+            f"Penalty '{name}' must be a keras_wgan.layers.Penalty layer (such as "
+            f"GradientPenalty(10.0)) or 'none', got {penalty!r} ({type(penalty).__name__})."
+        )
+    return penalty
