@@ -1,4 +1,4 @@
-"""keras-wgan: GAN, -log D GAN, WGAN and WGAN-GP as Keras 3 models.
+"""keras-wgan: GAN, -log D GAN, WGAN, WGAN-GP and every registered variant as Keras 3 models.
 
     import keras_wgan as kw
     gan = kw.WGANGP(generator=kw.architectures.dcgan_generator(128),
@@ -26,11 +26,19 @@ __version__ = "0.1.0"
 _LAZY_SUBMODULES = ("callbacks", "data", "evaluation", "hub", "resume")
 
 
+def _registered_classes():
+    """``{class name: class}`` of every registered variant (so ``kw.HingeGAN`` needs no edit here)."""
+    return {variant.model_class.__name__: variant.model_class for variant in models.VARIANTS.values()}
+
+
 def __getattr__(name):
     if name in _LAZY_SUBMODULES:
         return importlib.import_module(f"keras_wgan.{name}")
+    classes = _registered_classes()
+    if name in classes:
+        return classes[name]
     raise AttributeError(f"module 'keras_wgan' has no attribute '{name}'")
 
 
 def __dir__():
-    return sorted([*globals(), *_LAZY_SUBMODULES])
+    return sorted({*globals(), *_LAZY_SUBMODULES, *_registered_classes()})

@@ -95,7 +95,7 @@ def test_no_list_of_model_names_is_written_outside_the_registry():
     # parametrization but the rows in tests/test_models.py.
     names = set(VARIANTS) | {v.model_class.__name__ for v in VARIANTS.values()}
     allowed = {ROOT / "tests" / "test_models.py"}
-    hits = [hit for folder in ("keras_wgan", "bench", "tests")
+    hits = [hit for folder in ("keras_wgan", "bench", "tests", "examples")
             for path in sorted((ROOT / folder).rglob("*.py")) if path not in allowed
             for hit in _name_lists(path, names)]
     assert not hits, hits
@@ -139,9 +139,11 @@ def test_a_variant_registered_anywhere_is_a_choice_everywhere():
         assert type(gan) is LeastSquaresTestGAN
         assert [m.name for m in gan.metrics] == list(VARIANTS["lsgan_test"].metric_names)
         assert VARIANTS["lsgan_test"].metric_names[2:] == ("score_real", "score_fake")
+        assert kw.LeastSquaresTestGAN is LeastSquaresTestGAN and "LeastSquaresTestGAN" in dir(kw)
     finally:
         kw.models.unregister_variant("lsgan_test")
     assert "lsgan_test" not in _model_choices(cli.parser())
+    assert not hasattr(kw, "LeastSquaresTestGAN")
 
 
 def test_a_bad_registry_entry_fails_when_it_is_written():
