@@ -1,8 +1,10 @@
 """No time lost around the steps: `fit` on a `tf.data` pipeline returns as soon as its last
 callback is done, instead of waiting for TensorFlow's autotuning thread
-(`keras_wgan.backend.datasets`)."""
+(`keras_wgan.backend.datasets`).
 
-import time
+These tests check the mechanism; the time it saves is measured, not asserted, by
+`bench/epoch_overhead.py` (`make bench-overhead`), which prints the seconds each fit loses
+around its steps."""
 
 import keras
 import numpy as np
@@ -63,22 +65,3 @@ def test_fit_hands_keras_the_pipeline_without_autotuning(monkeypatch):
     assert np.all(np.isfinite(history["d_loss"]))
     assert seen[0].options().autotune.enabled is False
 
-
-class LastCallback(keras.callbacks.Callback):
-    def on_train_end(self, logs=None):
-        self.ended = time.perf_counter()
-
-
-def test_fit_returns_right_after_its_last_callback():
-    # Fits of ~0.5 s: the autotuning thread wakes 0.63 s and 1.27 s after the first batch.
-    # Before the fix, the 8 waits added up to 0.41, 0.94 and 1.07 s in three runs (2 busy
-    # cores; single waits up to 0.30 s, at those wake-ups); with it, 0.005 to 0.02 s.
-    gan = make()
-    data = autotune_pipeline()
-    gan.fit(data, steps_per_epoch=1, epochs=1, verbose=0)  # trace outside the timings
-    waits = []
-    for _ in range(8):
-        last = LastCallback()
-        gan.fit(data, steps_per_epoch=150, epochs=1, verbose=0, callbacks=[last])
-        waits.append(time.perf_counter() - last.ended)
-    assert sum(waits) < 0.3, f"fit returned late after its last callback: {waits}"
