@@ -1,5 +1,6 @@
 """Download, verification, offline mode and concurrency of the hub cache (127.0.0.1 only)."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -304,14 +305,15 @@ def test_lock_held_by_another_process_times_out_naming_it(cache, archive, tmp_pa
     assert len(entries(cache)) == 1
 
 
-def test_lock_holder_records_itself(cache, tmp_path, monkeypatch):
+@contextlib.contextmanager
+def lock_held_by_a_thread(cache, key):
+    """Hold the cache lock of ``key`` in another thread for the duration of the block."""
     from keras_wgan.hub.cache import handle_lock
-    from keras_wgan.hub.errors import LockTimeoutError
 
     held, release = threading.Event(), threading.Event()
 
     def hold():
-        with handle_lock(cache, "somekey"):
+        with handle_lock(cache, key):
             held.set()
             release.wait(30)
 
@@ -319,12 +321,20 @@ def test_lock_holder_records_itself(cache, tmp_path, monkeypatch):
     thread.start()
     try:
         assert held.wait(30)
-        with pytest.raises(LockTimeoutError, match=f"held by pid {os.getpid()} on host "):
-            with handle_lock(cache, "somekey", timeout=0.2, label="test/handle"):
-                pass
+        yield
     finally:
         release.set()
         thread.join()
+
+
+def test_lock_holder_records_itself(cache, tmp_path, monkeypatch):
+    from keras_wgan.hub.cache import handle_lock
+    from keras_wgan.hub.errors import LockTimeoutError
+
+    with lock_held_by_a_thread(cache, "somekey"):
+        with pytest.raises(LockTimeoutError, match=f"held by pid {os.getpid()} on host "):
+            with handle_lock(cache, "somekey", timeout=0.2, label="test/handle"):
+                pass
     with handle_lock(cache, "somekey", timeout=0.2):  # free again, and its note was cleared
         assert (cache / "locks" / "somekey.lock").read_bytes() != b""
     assert (cache / "locks" / "somekey.lock").read_bytes() == b""
@@ -341,21 +351,8 @@ def test_other_handles_staging_is_swept_once_their_lock_is_free(cache, archive, 
     old = cache / "tmp" / "ancient"
     old.mkdir()
     os.utime(old, (0, 0))
-    held, release = threading.Event(), threading.Event()
-
-    def hold():
-        with handle_lock(cache, "busy-0123456789abcdef"):
-            held.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    try:
-        assert held.wait(30)
+    with lock_held_by_a_thread(cache, "busy-0123456789abcdef"):
         hub.load(str(tmp_path / "tiny.tar.gz"))
-    finally:
-        release.set()
-        thread.join()
     assert sorted(p.name for p in (cache / "tmp").iterdir()) == [
         "busy-0123456789abcdef.x1y2z3", "stray-file"]
 

@@ -39,6 +39,7 @@ import tempfile
 import numpy as np
 
 from keras_wgan.data.idx import find_idx_images, read_idx
+from keras_wgan.hashing import sha256_file
 
 REPO_MNIST = pathlib.Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
 # What keras.datasets.mnist.load_data downloads and checks (tests hold these to its source).
@@ -122,14 +123,6 @@ def _read_folder(folder, split, labels):
             )
         y = read_idx(labels_path)
     return x, y
-
-
-def sha256_file(path, chunk=1 << 20):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(chunk), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read_npz(path, split):

@@ -18,7 +18,6 @@ from `(B, latent_dim)` noise to samples) or a whole GAN (any registered `keras.M
     files                       {"config.json": sha256, "model.weights.h5": sha256}
 """
 
-import hashlib
 import json
 import os
 import pathlib
@@ -29,6 +28,7 @@ import h5py
 import keras
 import numpy as np
 
+from keras_wgan.hashing import sha256_file
 from keras_wgan.hub.errors import IntegrityError, PresetFormatError
 from keras_wgan.hub.generator import PretrainedGenerator, generator_of
 
@@ -38,15 +38,6 @@ METADATA_FILE = "metadata.json"
 FORMAT = "keras_wgan.preset"
 #: Default bound on |float16 output - float32 output| for samples in [-1, 1].
 FLOAT16_TOLERANCE = 1e-2
-
-
-def sha256_file(path, chunk_size=1 << 20):
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(chunk_size), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def is_preset_dir(path):
