@@ -9,6 +9,9 @@ a killed run left in its folder.
 import contextlib
 import json
 import os
+import signal
+import threading
+import time
 
 import keras
 import numpy as np
@@ -55,7 +58,11 @@ class SampleGrid(keras.callbacks.Callback):
 
 
 class HistoryPlot(keras.callbacks.Callback):
-    """Redraw the loss / Wasserstein-estimate curves to ``path`` after every epoch.
+    """Write the logs to ``json_path`` every epoch and redraw the curves to ``path`` at most
+    every ``redraw_every`` seconds, and always when training ends.
+
+    The JSON costs milliseconds; a Matplotlib redraw of every panel about 0.15-0.9 s, which
+    an epoch of a few seconds should not pay each time.
 
     Args:
         path: the figure (PNG).
@@ -63,12 +70,17 @@ class HistoryPlot(keras.callbacks.Callback):
         earlier: logs of the epochs trained before (a resumed run's), drawn first; the
             epochs of every `fit` this callback sees are appended after them.
         json_path: if given, the numbers are also written there as JSON each epoch.
+        redraw_every: the least seconds between two redraws (0: every epoch). The first
+            epoch is always drawn, so a run shows its curves early.
     """
 
-    def __init__(self, path, title=None, earlier=None, json_path=None):
+    def __init__(self, path, title=None, earlier=None, json_path=None, redraw_every=30.0):
         super().__init__()
         self.path, self.title, self.json_path = path, title, json_path
+        self.redraw_every = float(redraw_every)
         self.history = {name: list(values) for name, values in (earlier or {}).items()}
+        self._drawn_at = None  # time.monotonic() of the last redraw; None: never drawn
+        self._stale = False  # epochs logged since the last redraw
 
     def on_train_begin(self, logs=None):
         for path in filter(None, (self.path, self.json_path)):
@@ -80,7 +92,110 @@ class HistoryPlot(keras.callbacks.Callback):
         if self.json_path:
             atomic.save(self.json_path, lambda: json.dumps(self.history, indent=2).encode(),
                         what="history ")
+        self._stale = True
+        if self._drawn_at is None or time.monotonic() - self._drawn_at >= self.redraw_every:
+            self.draw()
+
+    def on_train_end(self, logs=None):
+        self.finish()
+
+    def finish(self):
+        """Draw the epochs logged since the last redraw (nothing if there are none)."""
+        if self._stale:
+            self.draw()
+
+    def draw(self):
         plotting.plot_history(self.history, self.path, self.title)
+        self._drawn_at, self._stale = time.monotonic(), False
+
+
+class StopAtStepBoundary(keras.callbacks.Callback):
+    """End `fit` at a step boundary on a step budget, a time budget, SIGINT or SIGTERM.
+
+    Keras ends the epoch loop when ``model.stop_training`` is set after a batch, and still
+    calls ``on_epoch_end``: the per-epoch outputs are written once for the cut-short epoch
+    (`resume.ResumableCheckpoint` does not commit it as complete). Signals are handled only
+    while `signals()` is entered: the first SIGINT or SIGTERM asks for the stop; a second
+    one raises `Interrupted` at once.
+
+    Args:
+        max_steps: stop once this many generator steps are done (None: no limit), counting
+            ``steps_done`` already taken (a resumed checkpoint's).
+        minutes: stop at the first step boundary after this many minutes of `fit` (None: no
+            limit).
+        steps_done: generator steps trained before this `fit`.
+    """
+
+    def __init__(self, max_steps=None, minutes=None, steps_done=0):
+        super().__init__()
+        self.max_steps, self.minutes = max_steps, minutes
+        self.steps = int(steps_done)  # generator steps, this fit's and earlier ones
+        self.epoch = 0  # 1-based epoch of the last step
+        self.reason = None  # "max_steps", "minutes", "SIGINT", "SIGTERM" once stopped
+        self.cut_short = False  # whether the stop came before the epoch's last step
+        self._deadline = None
+        self._signal = None
+
+    def on_train_begin(self, logs=None):
+        if self.minutes is not None:
+            self._deadline = time.monotonic() + 60.0 * self.minutes
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch, self._epoch_steps = epoch + 1, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        # With steps_per_execution, ``batch`` is the last step of the execution.
+        self.steps += batch + 1 - self._epoch_steps
+        self._epoch_steps = batch + 1
+        reason = self._signal
+        if reason is None and self.max_steps is not None and self.steps >= self.max_steps:
+            reason = "max_steps"
+        if reason is None and self._deadline is not None and time.monotonic() >= self._deadline:
+            reason = "minutes"
+        if reason is not None and self.reason is None:
+            self.reason = reason
+            planned = self.params.get("steps") if self.params else None
+            self.cut_short = planned is None or self._epoch_steps < planned
+            self.model.stop_training = True
+
+    @property
+    def stopped_by(self):
+        """Why `fit` stopped early (None if it ran its epochs): a signal's name, "max_steps"
+        or "minutes". A signal met after the last step of an epoch ends `fit` after that
+        epoch (``cut_short`` stays False)."""
+        return self.reason or self._signal
+
+    @contextlib.contextmanager
+    def signals(self):
+        """Handle SIGINT and SIGTERM as a stop request inside the block (main thread only)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        wanted = [s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None)) if s is not None]
+        previous = {s: signal.getsignal(s) for s in wanted}
+        for number in wanted:
+            signal.signal(number, self._on_signal)
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+    def _on_signal(self, number, frame):
+        name = signal.Signals(number).name
+        if self._signal is not None:
+            raise Interrupted(f"interrupted by a second {name}", 128 + number)
+        self._signal = name
+        if self.model is not None:  # a signal during a step: stop after it
+            self.model.stop_training = True
+
+
+class Interrupted(KeyboardInterrupt):
+    """Training ended by a signal; ``exit_status`` is the shell's (128 + its number)."""
+
+    def __init__(self, message, exit_status, history=None):
+        super().__init__(message)
+        self.exit_status, self.history = exit_status, history
 
 
 class ModelFile(keras.callbacks.Callback):

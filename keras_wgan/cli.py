@@ -106,7 +106,9 @@ def _add_train(sub):
     p = sub.add_parser(
         "train", help=f"train a {', '.join(v.title for v in VARIANTS.values())} on a data source",
         description="Train one of the registered models (--model); every epoch writes a sample "
-        "grid, TensorBoard logs and a .keras checkpoint into --out.",
+        "grid, TensorBoard logs and a .keras checkpoint into --out. Ctrl-C or SIGTERM (and "
+        "--max-steps, --minutes) stop at a step boundary and still write them; a second "
+        "Ctrl-C stops at once.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     model_argument(p)
@@ -115,6 +117,11 @@ def _add_train(sub):
     p.add_argument("--epochs", type=COUNT, default=10)
     p.add_argument("--steps-per-epoch", type=COUNT, default=None,
                    help="generator steps per epoch (required for toy data, which never ends)")
+    p.add_argument("--max-steps", type=COUNT, default=None,
+                   help="stop after this many generator steps in all, across epochs (a "
+                   "resumed checkpoint's included), at a step boundary")
+    p.add_argument("--minutes", type=number(above=0), default=None,
+                   help="stop at the first step boundary after this many minutes of training")
     p.add_argument("--batch-size", type=COUNT, default=64, help="real examples per critic step (64)")
     p.add_argument("--image-size", type=IMAGE_SIDE, default=None,
                    help="resize/crop images to this side (even, >= 8)")
@@ -191,7 +198,9 @@ def main(argv=None):
 
     0 done; 1 training diverged, or an unexpected error (its type and message in one line);
     2 bad input, on the command line or found later (a missing file, data that does not fit
-    the model...), in one line naming the fix; 130 interrupted.
+    the model...), in one line naming the fix; 130 interrupted (SIGINT, Ctrl-C), 143 stopped
+    by SIGTERM: a training run then stops at a step boundary, writes its outputs and says
+    so in one line.
     """
     try:
         args = parser().parse_args(argv)
@@ -211,8 +220,10 @@ def main(argv=None):
         if args.debug or isinstance(error, SystemExit):
             raise
         if isinstance(error, KeyboardInterrupt):
-            print(f"keras-wgan {args.command}: interrupted", file=sys.stderr)
-            return 130
+            # A training run's stop (`callbacks.Interrupted`) says where and with what status.
+            message = str(error) or "interrupted"
+            print(f"keras-wgan {args.command}: {message}", file=sys.stderr)
+            return getattr(error, "exit_status", 130)
         status = exit_status(error)
         if status == 2 or _is_library_error(error, "keras_wgan.resume", "TrainingDiverged"):
             # Library errors are written to be read as one line: show it, not a stack trace.

@@ -8,12 +8,19 @@ def train(args):
 
     options = {k: v for k, v in vars(args).items() if k not in ("command", "debug")}
     options["download"] = not options.pop("no_download")
-    already_done = training.completed_epochs(args.checkpoint_dir) >= args.epochs
+    already_done = training.finished(args.checkpoint_dir, args.epochs, args.max_steps)
     _, logs = training.run(**options)
     if already_done:  # run() said "nothing to do" and left every file as it was
         return 0
     final = ", ".join(f"{k}={v[-1]:.4f}" for k, v in logs.items())
-    print(f"trained {args.model} for {args.epochs} epochs: {final}")
+    if logs.stopped_by == "max_steps":
+        print(f"stopped {args.model} at generator step {logs.generator_steps} (--max-steps "
+              f"{args.max_steps}, epoch {logs.epoch}): {final}")
+    elif logs.stopped_by == "minutes":
+        print(f"stopped {args.model} at generator step {logs.generator_steps} (--minutes "
+              f"{args.minutes:g} spent, epoch {logs.epoch}): {final}")
+    else:
+        print(f"trained {args.model} for {args.epochs} epochs: {final}")
     print(f"outputs in {args.out}/: samples/, curves.png, checkpoint.keras, tensorboard/")
     return 0
 

@@ -67,10 +67,29 @@ class ResumableCheckpoint(keras.callbacks.BackupAndRestore):
         self.history = {}
         self._load_model()
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._steps_this_epoch = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._steps_this_epoch = batch + 1  # the last step's index + 1 (steps_per_execution)
+        super().on_train_batch_end(batch, logs)
+
     def on_epoch_end(self, epoch, logs=None):
+        if self._cut_short():
+            # Stopped mid-epoch (a step budget, Ctrl-C): Keras still ends the epoch, but
+            # committing it would make a rerun skip the steps it never trained. The last
+            # complete epoch stays the checkpoint; a rerun redoes this one.
+            return
         for name, value in (logs or {}).items():
             self.history.setdefault(name, []).append(float(value))
         super().on_epoch_end(epoch, logs)
+
+    def _cut_short(self):
+        """Whether `fit` stopped this epoch before its last step (unknown length: assumed)."""
+        if not getattr(self.model, "stop_training", False):
+            return False
+        planned = (self.params or {}).get("steps")
+        return planned is None or getattr(self, "_steps_this_epoch", 0) < planned
 
     def _load_model(self):
         metadata = self.latest()

@@ -8,6 +8,7 @@ Wasserstein-estimate curves and ``history.json`` (each written atomically).
 
 import contextlib
 import os
+import signal
 
 import keras
 
@@ -59,13 +60,15 @@ def compile_model(gan, learning_rate=None, jit_compile="auto"):
     return gan
 
 
-def training_callbacks(out_dir, n_samples=64, real_points=None, checkpoint_dir=None):
+def training_callbacks(out_dir, n_samples=64, real_points=None, checkpoint_dir=None,
+                       curves_every=30.0):
     """The per-epoch outputs every run writes into ``out_dir``, after the NaN/Inf guard.
 
     With ``checkpoint_dir``, a `ResumableCheckpoint` saves the full training state there
     each epoch and a rerun resumes from it; ``history.json`` and ``curves.png`` then start
     with the epochs the checkpoint had already trained. Every file but TensorBoard's is
-    written atomically (`keras_wgan.atomic`).
+    written atomically (`keras_wgan.atomic`). ``curves.png`` is redrawn at most every
+    ``curves_every`` seconds and when training ends; ``history.json`` every epoch.
     """
     earlier = None
     resumable = []
@@ -78,71 +81,129 @@ def training_callbacks(out_dir, n_samples=64, real_points=None, checkpoint_dir=N
         callbacks.TensorBoard(os.path.join(out_dir, "tensorboard")),
         callbacks.ModelFile(os.path.join(out_dir, "checkpoint.keras")),
         callbacks.HistoryPlot(os.path.join(out_dir, "curves.png"), earlier=earlier,
-                              json_path=os.path.join(out_dir, "history.json")),
+                              json_path=os.path.join(out_dir, "history.json"),
+                              redraw_every=curves_every),
     ]
 
 
+class TrainingLogs(dict):
+    """``{name: [value per epoch]}``, and how the run ended.
+
+    Attributes:
+        stopped_by: None when every epoch ran, else ``"max_steps"``, ``"minutes"``,
+            ``"SIGINT"`` or ``"SIGTERM"``.
+        generator_steps: generator steps trained (a resumed checkpoint's included).
+        epoch: the (1-based) epoch of the last step; when ``cut_short`` it is the last value
+            logged, averaged over that epoch's steps so far.
+        cut_short: whether the last epoch stopped before its last step.
+    """
+
+    stopped_by, generator_steps, epoch, cut_short = None, 0, 0, False
+
+
 def train(gan, dataset, out_dir, epochs=10, steps_per_epoch=None, verbose="auto",
-          extra_callbacks=(), checkpoint_dir=None):
+          extra_callbacks=(), checkpoint_dir=None, max_steps=None, minutes=None,
+          curves_every=30.0):
     """Fit ``gan`` on ``dataset`` (batches of critic_steps x per-step size) writing to ``out_dir``.
 
-    Returns the per-epoch logs, ``{name: [value per epoch]}``, also written to
-    ``out_dir/history.json`` after every epoch. With ``checkpoint_dir`` the run resumes
+    Returns the per-epoch logs, a `TrainingLogs` ``{name: [value per epoch]}``, also written
+    to ``out_dir/history.json`` after every epoch. With ``checkpoint_dir`` the run resumes
     from the checkpoint there, and the logs cover every epoch trained, earlier runs'
-    included. If the checkpoint has already trained ``epochs`` epochs there is nothing to
-    do: ``gan`` gets the checkpoint's state, nothing is written, a line says so and the
-    saved logs are returned.
+    included. If the checkpoint has already trained ``epochs`` epochs (or ``max_steps``
+    steps) there is nothing to do: ``gan`` gets the checkpoint's state, nothing is written,
+    a line says so and the saved logs are returned.
+
+    The run ends at a step boundary after ``max_steps`` generator steps in all (a resumed
+    checkpoint's count) or once ``minutes`` of training have passed, and on SIGINT (Ctrl-C)
+    or SIGTERM. The outputs are then written for the epoch cut short (its logs averaged over
+    the steps it ran), which a checkpoint does not commit: a rerun redoes it. A signal then
+    raises `callbacks.Interrupted` (a KeyboardInterrupt) naming the step, with the logs as
+    ``history``; a second signal raises it at once, without writing anything more.
     """
-    done = completed_epochs(checkpoint_dir)
-    if checkpoint_dir and done >= epochs:
-        return _restore_finished(gan, dataset, epochs, steps_per_epoch, checkpoint_dir, done)
+    if max_steps is not None:
+        max_steps = validation.check_int(max_steps, "max_steps")
+    if minutes is not None:
+        minutes = validation.check_float(minutes, "minutes", above=0)
+    done, steps_done = completed_epochs(checkpoint_dir), completed_steps(checkpoint_dir)
+    if checkpoint_dir and (done >= epochs or (max_steps is not None and steps_done >= max_steps)):
+        return _restore_finished(gan, dataset, epochs, steps_per_epoch, checkpoint_dir, done,
+                                 max_steps)
     _check_writable(out_dir)
     real_points = None
     if len(gan.sample_shape) == 1:
         real_points = next(iter(dataset.unbatch().batch(1000).take(1))).numpy()
-    outputs = training_callbacks(out_dir, real_points=real_points, checkpoint_dir=checkpoint_dir)
-    gan.fit(
-        dataset,
-        epochs=epochs,
-        steps_per_epoch=steps_per_epoch,
-        callbacks=outputs + list(extra_callbacks),
-        verbose=verbose,
-    )
-    history = next(c for c in outputs if isinstance(c, callbacks.HistoryPlot)).history
-    return {name: list(values) for name, values in history.items()}
+    outputs = training_callbacks(out_dir, real_points=real_points, checkpoint_dir=checkpoint_dir,
+                                 curves_every=curves_every)
+    stopper = callbacks.StopAtStepBoundary(max_steps, minutes, steps_done=steps_done)
+    plot = next(c for c in outputs if isinstance(c, callbacks.HistoryPlot))
+    try:
+        with stopper.signals():
+            gan.fit(
+                dataset,
+                epochs=epochs,
+                steps_per_epoch=steps_per_epoch,
+                callbacks=[outputs[0], stopper, *outputs[1:], *extra_callbacks],
+                verbose=verbose,
+            )
+    except Exception:
+        # Keras skips on_train_end on an error (a diverged run): draw the epochs logged.
+        with contextlib.suppress(Exception):
+            plot.finish()
+        raise
+    logs = TrainingLogs({name: list(values) for name, values in plot.history.items()})
+    logs.stopped_by, logs.generator_steps = stopper.stopped_by, stopper.steps
+    logs.epoch, logs.cut_short = stopper.epoch, stopper.cut_short
+    if logs.stopped_by in ("SIGINT", "SIGTERM"):
+        raise callbacks.Interrupted(
+            f"stopped by {logs.stopped_by} at generator step {logs.generator_steps} "
+            f"(epoch {logs.epoch}): outputs written to {os.fspath(out_dir).rstrip(os.sep)}/",
+            128 + getattr(signal, logs.stopped_by), history=logs,
+        )
+    return logs
 
 
-def _restore_finished(gan, dataset, epochs, steps_per_epoch, checkpoint_dir, done):
+def _restore_finished(gan, dataset, epochs, steps_per_epoch, checkpoint_dir, done, max_steps):
     """Give ``gan`` a finished checkpoint's state, write nothing, and return its logs."""
     checkpoint = resume.ResumableCheckpoint(checkpoint_dir)
-    # The checkpoint sets the initial epoch to `done` >= `epochs`, so this fit trains no
-    # step: it builds the model and optimizers and loads the state, as a resume would.
-    gan.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=[checkpoint],
-            verbose=0)
-    print(f"nothing to do: all {epochs} epochs were already trained (checkpoint at "
-          f"{checkpoint_dir}, epoch {done}); use a new --checkpoint-dir or more --epochs")
-    return checkpoint.saved_history()
+    steps_done = completed_steps(checkpoint_dir)
+    # The checkpoint sets the initial epoch to `done`, so a fit to at most `done` epochs
+    # trains no step: it builds the model and optimizers and loads the state, as a resume
+    # would. (A spent step budget implies at least one committed epoch: max_steps >= 1.)
+    gan.fit(dataset, epochs=min(epochs, done), steps_per_epoch=steps_per_epoch,
+            callbacks=[checkpoint], verbose=0)
+    if done >= epochs:
+        print(f"nothing to do: all {epochs} epochs were already trained (checkpoint at "
+              f"{checkpoint_dir}, epoch {done}); use a new --checkpoint-dir or more --epochs")
+    else:
+        print(f"nothing to do: {steps_done} generator steps (--max-steps {max_steps}) were "
+              f"already trained (checkpoint at {checkpoint_dir}, epoch {done}); use a new "
+              "--checkpoint-dir or a larger --max-steps")
+    logs = TrainingLogs(checkpoint.saved_history())
+    logs.generator_steps, logs.epoch = steps_done, done
+    return logs
 
 
 def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_per_epoch=None,
         batch_size=64, image_size=None, channels=None, latent_dim=128, width=64,
         critic_steps=None, gp_weight=None, clip_value=None, lr=None, seed=0,
         jit_compile="auto", data_dir=None, download=True, checkpoint_dir=None,
-        verbose="auto"):
+        verbose="auto", max_steps=None, minutes=None):
     """Build, compile and train one model on one data source; return ``(gan, history)``.
 
     ``data`` is ``"toy:<name>"``, ``"tfds:<name>"``, a folder of images or of MNIST IDX files;
     ``batch_size`` counts real examples per critic step (each step reads
     ``critic_steps * batch_size``). ``None`` hyperparameters keep the paper defaults.
     With ``checkpoint_dir``, rerunning the same call after a crash resumes from the last
-    complete epoch (toy streams continue at the right batch too).
+    complete epoch (toy streams continue at the right batch too). ``max_steps`` (generator
+    steps in all, across epochs) and ``minutes`` (wall clock) end the run early at a step
+    boundary, as SIGINT and SIGTERM do (see `train`).
 
     Every setting is checked before anything is read or written (one-line ValueError or
     TypeError); a damaged image file met while training is named (`data.naming_bad_files`).
     """
     _check_run_settings(epochs=epochs, steps_per_epoch=steps_per_epoch, batch_size=batch_size,
                         critic_steps=critic_steps, gp_weight=gp_weight, clip_value=clip_value,
-                        lr=lr, seed=seed)
+                        lr=lr, seed=seed, max_steps=max_steps, minutes=minutes)
     keras.utils.set_random_seed(seed)
     # None, and only None, means the model's default: critic_steps=0 is an error above.
     steps = get_model_class(model).default_critic_steps if critic_steps is None else critic_steps
@@ -165,7 +226,8 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
     compile_model(gan, learning_rate=lr, jit_compile=jit_compile)
     with keras_wgan_data.naming_bad_files(data), _without_grappler_remapping():
         return gan, train(gan, dataset, out, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                          verbose=verbose, checkpoint_dir=checkpoint_dir)
+                          verbose=verbose, checkpoint_dir=checkpoint_dir,
+                          max_steps=max_steps, minutes=minutes)
 
 
 @contextlib.contextmanager
@@ -187,12 +249,13 @@ def _without_grappler_remapping():
 
 
 def _check_run_settings(epochs, steps_per_epoch, batch_size, critic_steps, gp_weight,
-                        clip_value, lr, seed):
+                        clip_value, lr, seed, max_steps=None, minutes=None):
     """The numbers `run` takes, in range (None keeps a default); a one-line error names one."""
     validation.check_int(epochs, "epochs")
     validation.check_int(batch_size, "batch_size")
     validation.check_int(seed, "seed", minimum=0)
-    for name, value in (("steps_per_epoch", steps_per_epoch), ("critic_steps", critic_steps)):
+    for name, value in (("steps_per_epoch", steps_per_epoch), ("critic_steps", critic_steps),
+                        ("max_steps", max_steps)):
         if value is not None:
             validation.check_int(value, name)
     if gp_weight is not None:
@@ -201,6 +264,8 @@ def _check_run_settings(epochs, steps_per_epoch, batch_size, critic_steps, gp_we
         validation.check_float(clip_value, "clip_value", above=0)
     if lr is not None:
         validation.check_float(lr, "lr", above=0)
+    if minutes is not None:
+        validation.check_float(minutes, "minutes", above=0)
 
 
 def _check_writable(folder):
@@ -224,6 +289,21 @@ def completed_epochs(checkpoint_dir):
         return 0
     metadata = resume.ResumableCheckpoint(checkpoint_dir).latest()
     return metadata["epoch"] if metadata else 0
+
+
+def completed_steps(checkpoint_dir):
+    """The generator steps a `--checkpoint-dir` run has committed so far (0 without one)."""
+    if not checkpoint_dir:
+        return 0
+    metadata = resume.ResumableCheckpoint(checkpoint_dir).latest()
+    return int((metadata or {}).get("generator_steps") or 0)
+
+
+def finished(checkpoint_dir, epochs, max_steps=None):
+    """Whether a `--checkpoint-dir` run has nothing left to train (all epochs, or the steps)."""
+    return bool(checkpoint_dir) and (
+        completed_epochs(checkpoint_dir) >= epochs
+        or (max_steps is not None and completed_steps(checkpoint_dir) >= max_steps))
 
 
 def add_run_arguments(parser, out, epochs):
