@@ -1,9 +1,10 @@
-"""Critic penalties as serializable Keras layers: one small interface, the WGAN-GP penalty first.
+"""Critic penalties as serializable Keras layers: one small interface, WGAN-GP's, R1 and R2.
 
 A model takes its penalties as a named mapping (``penalties={"gradient_penalty":
 GradientPenalty(10.0)}``) and logs each under its name. Every penalty is a `Penalty`: called as
 ``penalty(real, fake, critic=f)`` it returns one scalar, already multiplied by its weight, that
-the model adds to the critic's loss. A new penalty (R1, R2, ...) is one new subclass.
+the model adds to the critic's loss. A new penalty is one new subclass; every penalty on the
+critic's input gradients computes them with `scaled_input_gradients`.
 """
 
 import keras
@@ -26,6 +27,20 @@ def safe_l2_norm(x):
     squared = ops.sum(ops.square(ops.reshape(x, (ops.shape(x)[0], -1))), axis=1)
     positive = squared > 0
     return ops.where(positive, ops.sqrt(ops.where(positive, squared, 1.0)), 0.0)
+
+
+def scaled_input_gradients(critic, x):
+    """``GRADIENT_SCALE * grad_x sum f(x)`` in float32: per-example input gradients of the critic.
+
+    The backward pass is scaled by ``2^8`` and the caller unscales in float32, so that under a
+    float16 critic small input gradients do not sink into float16's subnormal range. A power
+    of two, the scaling is exact in every dtype. The critic runs with ``training=True``.
+    """
+
+    def scaled_scores(inputs):
+        return ops.cast(critic(inputs, training=True), "float32") * GRADIENT_SCALE
+
+    return ops.cast(input_gradients(scaled_scores, x), "float32")
 
 
 class Penalty(keras.layers.Layer):
@@ -107,19 +122,10 @@ class GradientPenalty(SavesSeedState, Penalty):
         return fake + alpha * (real - fake)
 
     def gradient_norms(self, real, fake, critic):
-        """Per-example ``||grad_x f(x_hat)||_2`` at fresh interpolates (float32, shape (B,)).
-
-        The backward pass is scaled by ``2^8`` and unscaled in float32, so that under a
-        float16 critic small input gradients do not sink into float16's subnormal range.
-        A power of two, the scaling is exact in every dtype.
-        """
-        interpolates = self.interpolate(real, fake)
-
-        def scaled_scores(x):
-            return ops.cast(critic(x, training=True), "float32") * GRADIENT_SCALE
-
-        grads = input_gradients(scaled_scores, interpolates)
-        return safe_l2_norm(ops.cast(grads, "float32")) / GRADIENT_SCALE
+        """Per-example ``||grad_x f(x_hat)||_2`` at fresh interpolates (float32, shape (B,)),
+        through `scaled_input_gradients` (scaled against float16 underflow)."""
+        grads = scaled_input_gradients(critic, self.interpolate(real, fake))
+        return safe_l2_norm(grads) / GRADIENT_SCALE
 
     def call(self, real, fake, critic):
         gap = self.gradient_norms(real, fake, critic) - self.target
@@ -133,3 +139,67 @@ class GradientPenalty(SavesSeedState, Penalty):
             weight=self.weight, target=self.target, one_sided=self.one_sided, seed=self.seed
         )
         return config
+
+
+class ZeroCenteredGradientPenalty(Penalty):
+    """``gamma / 2 * E[||grad_x f(x)||_2^2]`` over one batch of samples: R1 on real, R2 on fake.
+
+    Mescheder, Geiger & Nowozin, "Which Training Methods for GANs do actually Converge?",
+    ICML 2018, https://arxiv.org/abs/1801.04406, Eq. 9. The gradient is pulled to 0 (not to 1
+    as in WGAN-GP) on the data itself, so the critic is not made 1-Lipschitz: its score gap is
+    logged as ``critic_gap``. Subclasses choose the samples (`samples`).
+
+    Args:
+        gamma: the regularization strength (the paper's gamma; the penalty is gamma / 2 times
+            the mean squared gradient norm).
+
+    Attributes:
+        weight: ``gamma / 2``, the factor in front of ``E[||grad||^2]`` (as `GradientPenalty`'s
+            ``weight`` is the factor in front of its expectation).
+    """
+
+    needs_per_example_critic = True
+    samples = None  # "real" or "fake"
+
+    def __init__(self, gamma=10.0, **kwargs):
+        super().__init__(**kwargs)
+        gamma = float(gamma)
+        if not gamma >= 0 or gamma == float("inf"):
+            raise ValueError(f"{type(self).__name__} needs a finite gamma >= 0, got {gamma}.")
+        self.gamma = gamma
+        self.built = True  # no weights of its own
+
+    @property
+    def weight(self):
+        return 0.5 * self.gamma
+
+    def squared_gradient_norms(self, x, critic):
+        """Per-example ``||grad_x f(x)||_2^2`` (float32, shape (B,))."""
+        grads = scaled_input_gradients(critic, x)
+        flat = ops.reshape(grads, (ops.shape(grads)[0], -1))
+        return ops.sum(ops.square(flat), axis=1) / (GRADIENT_SCALE * GRADIENT_SCALE)
+
+    def call(self, real, fake, critic):
+        x = real if self.samples == "real" else fake
+        return self.weight * ops.mean(self.squared_gradient_norms(x, critic))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(gamma=self.gamma)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_wgan")
+class R1Penalty(ZeroCenteredGradientPenalty):
+    """R1: ``gamma / 2 * E_{x ~ data}[||grad_x f(x)||^2]`` on real samples (Mescheder et al.
+    2018, Eq. 9). See `ZeroCenteredGradientPenalty`."""
+
+    samples = "real"
+
+
+@keras.saving.register_keras_serializable(package="keras_wgan")
+class R2Penalty(ZeroCenteredGradientPenalty):
+    """R2: ``gamma / 2 * E_{x ~ G}[||grad_x f(x)||^2]`` on generated samples (Mescheder et al.
+    2018, Eq. 9's second form). See `ZeroCenteredGradientPenalty`."""
+
+    samples = "fake"

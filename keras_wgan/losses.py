@@ -7,7 +7,7 @@ with ``softplus`` so that no ``log`` ever sees 0: ``-log sigmoid(l) = softplus(-
 There is no label smoothing anywhere: the defaults are the papers'.
 
 Objectives are looked up by name (``"minimax"``, ``"non_saturating"``, ``"wasserstein"``,
-``"hinge"``, ``"least_squares"``) with `get_objective`; `register_objective` adds a new one and
+``"hinge"``, ``"least_squares"``, ``"relativistic"``) with `get_objective`; `register_objective` adds a new one and
 `objective_names` lists them. A model saves its objective by name, so an `Objective` passed to a
 model must be a registered one.
 """
@@ -101,6 +101,30 @@ def least_squares_generator_loss(fake_scores):
     return 0.5 * ops.square(_per_example(fake_scores) - 1.0)
 
 
+# --- Relativistic pairing GAN (RpGAN) --------------------------------------------------
+# Jolicoeur-Martineau, "The relativistic discriminator: a key element missing from standard
+# GAN", ICLR 2019, https://arxiv.org/abs/1807.00734, Sec. 4.1 (RSGAN, Eq. 6-7 with f = softplus
+# of the score difference); the pairing form of Huang et al., "The GAN is dead; long live the
+# GAN! A Modern GAN Baseline", NeurIPS 2024, https://arxiv.org/abs/2501.05441, Eq. 2. Each real
+# example is paired with the generated example at the same position of its batch.
+
+
+def relativistic_discriminator_loss(real_scores, fake_scores):
+    """``softplus(f(G(z)) - f(x)) = -log sigmoid(f(x) - f(G(z)))`` per pair: the critic learns
+    that the real example is more realistic than its generated partner."""
+    return ops.softplus(_per_example(fake_scores) - _per_example(real_scores))
+
+
+def relativistic_generator_loss(relative_scores):
+    """``softplus(f(x) - f(G(z)))`` per pair: the same game with the roles swapped.
+
+    It takes the *relative* scores ``f(G(z)) - f(x)`` of each generated sample and its real
+    partner (the objective's ``needs_real_for_generator``: the model scores a real slice in
+    the generator step and forms them), so it is ``softplus(-relative)``.
+    """
+    return ops.softplus(-_per_example(relative_scores))
+
+
 @dataclasses.dataclass(frozen=True)
 class Objective:
     """A named pair of per-example losses.
@@ -108,7 +132,9 @@ class Objective:
     Attributes:
         name: the registry name.
         discriminator_loss: ``fn(real_outputs, fake_outputs) -> (B,)``.
-        generator_loss: ``fn(fake_outputs) -> (B,)``.
+        generator_loss: ``fn(fake_outputs) -> (B,)``; when ``needs_real_for_generator`` its
+            argument is the relative score ``f(G(z)) - f(x)`` of each generated sample and a
+            real partner.
         outputs: what the discriminator outputs, which decides the diagnostics logged:
             ``"logits"`` of ``D = sigmoid(logit)``: the mean probabilities ``d_real`` = D(x)
             and ``d_fake`` = D(G(z));
@@ -117,22 +143,28 @@ class Objective:
             Lipschitz penalty), and as ``critic_gap`` otherwise (then it estimates no distance);
             ``"scores"``: raw scores with targets (least squares): their means ``score_real``
             and ``score_fake``.
+        needs_real_for_generator: the generator's loss compares its samples with real ones
+            (relativistic): the model then scores a real slice in the generator step too and
+            passes ``generator_loss`` the differences ``f(G(z)) - f(x)``.
     """
 
     name: str
     discriminator_loss: object
     generator_loss: object
     outputs: str
+    needs_real_for_generator: bool = False
 
 
 _OBJECTIVES = {}
 
 
-def register_objective(name, discriminator_loss, generator_loss, outputs):
+def register_objective(name, discriminator_loss, generator_loss, outputs,
+                       needs_real_for_generator=False):
     """Add an objective under ``name`` so models can take ``objective=name``."""
     if outputs not in ("logits", "critic", "scores"):
         raise ValueError(f"outputs must be 'logits', 'critic' or 'scores', got '{outputs}'.")
-    _OBJECTIVES[name] = Objective(name, discriminator_loss, generator_loss, outputs)
+    _OBJECTIVES[name] = Objective(name, discriminator_loss, generator_loss, outputs,
+                                  bool(needs_real_for_generator))
     return _OBJECTIVES[name]
 
 
@@ -174,3 +206,5 @@ register_objective("hinge", hinge_discriminator_loss, hinge_generator_loss, "cri
 register_objective(
     "least_squares", least_squares_discriminator_loss, least_squares_generator_loss, "scores"
 )
+register_objective("relativistic", relativistic_discriminator_loss, relativistic_generator_loss,
+                   "critic", needs_real_for_generator=True)

@@ -29,6 +29,12 @@ DISCRIMINATOR_CASES = [
     (losses.wasserstein_critic_loss, ([BIG], [-BIG]), [-2 * BIG]),
     (losses.hinge_discriminator_loss, ([0.5, 2.0], [-0.5, -2.0]), [1.0, 0.0]),
     (losses.least_squares_discriminator_loss, ([1.0, 0.0], [0.0, 1.0]), [0.0, 1.0]),
+    # softplus(f(G(z)) - f(x)), per pair (relativistic, Jolicoeur-Martineau 2019)
+    (losses.relativistic_discriminator_loss, ([0.0], [0.0]), [LOG2]),
+    (losses.relativistic_discriminator_loss, ([BIG], [-BIG]), [0.0]),
+    (losses.relativistic_discriminator_loss, ([-BIG], [BIG]), [2 * BIG]),
+    (losses.relativistic_discriminator_loss, ([2.0, 5.0], [-1.0, 5.0]),
+     [math.log1p(math.exp(-3.0)), LOG2]),
 ]
 
 GENERATOR_CASES = [
@@ -47,6 +53,11 @@ GENERATOR_CASES = [
     (losses.least_squares_generator_loss, [1.0, 3.0], [0.0, 2.0]),
     # -D(G(z)) (hinge generator, Lim & Ye 2017 Eq. 10)
     (losses.hinge_generator_loss, [1.5, -BIG], [-1.5, BIG]),
+    # softplus(f(x) - f(G(z))) of relative scores f(G(z)) - f(x) (real 2, fake -1: -3)
+    (losses.relativistic_generator_loss, [0.0], [LOG2]),
+    (losses.relativistic_generator_loss, [-3.0, 3.0], [math.log1p(math.exp(3.0)),
+                                                       math.log1p(math.exp(-3.0))]),
+    (losses.relativistic_generator_loss, [-2 * BIG, 2 * BIG], [2 * BIG, 0.0]),
 ]
 
 
@@ -81,6 +92,25 @@ def test_gradients_are_finite_at_extreme_logits():
         assert np.all(np.isfinite(ops.convert_to_numpy(input_gradient(fn, logits))))
 
 
+def test_relativistic_gradients_are_finite_and_opposite_at_extreme_scores():
+    # Columns: real score, fake score; rows: confidently right, confidently wrong, undecided.
+    pairs = np.array([[BIG, -BIG], [-BIG, BIG], [0.0, 0.0]], "float32")
+    # The generator's loss takes the relative scores f(G(z)) - f(x), as the model forms them.
+    per_pair = {
+        "relativistic_discriminator_loss":
+            lambda s: losses.relativistic_discriminator_loss(s[:, :1], s[:, 1:]),
+        "relativistic_generator_loss":
+            lambda s: losses.relativistic_generator_loss(s[:, 1:] - s[:, :1]),
+    }
+    grads = {name: ops.convert_to_numpy(input_gradient(fn, pairs)) for name, fn in per_pair.items()}
+    assert all(np.all(np.isfinite(grad)) for grad in grads.values())
+    # d softplus(f - r) / d(r, f) = (-1, 1) sigmoid(f - r); d softplus(r - f) = (1, -1) sigmoid(r - f).
+    np.testing.assert_allclose(grads["relativistic_discriminator_loss"],
+                               [[0.0, 0.0], [-1.0, 1.0], [-0.5, 0.5]], atol=1e-6)
+    np.testing.assert_allclose(grads["relativistic_generator_loss"],
+                               [[1.0, -1.0], [0.0, 0.0], [0.5, -0.5]], atol=1e-6)
+
+
 def test_minimax_generator_gradient_saturates_where_non_saturating_does_not():
     # At a confidently rejected sample (logit -10), d/dl log(1 - sigmoid(l)) = -sigmoid(l) ~ 0
     # while d/dl -log sigmoid(l) = sigmoid(l) - 1 ~ -1 (Goodfellow et al. 2014, Sec. 3).
@@ -112,5 +142,9 @@ def test_losses_of_raw_scores_name_their_arguments_scores():
 def test_every_objective_is_registered_with_what_its_discriminator_outputs():
     outputs = {name: losses.get_objective(name).outputs for name in losses.objective_names()}
     assert outputs == {"minimax": "logits", "non_saturating": "logits", "wasserstein": "critic",
-                       "hinge": "critic", "least_squares": "scores"}
+                       "hinge": "critic", "least_squares": "scores", "relativistic": "critic"}
     assert losses.get_objective("hinge").generator_loss is losses.hinge_generator_loss
+    # Only the relativistic generator compares with real samples.
+    needs_real = {name for name in losses.objective_names()
+                  if losses.get_objective(name).needs_real_for_generator}
+    assert needs_real == {"relativistic"}

@@ -31,8 +31,13 @@ ROWS = {
                     penalties={"gradient_penalty": 10.0}, critic_norm=None,
                     optimizer=("Adam", 1e-4, {"beta_1": 0.5, "beta_2": 0.9})),
     "hinge": dict(metrics={"d_loss", "g_loss", "critic_gap"}, objective="hinge",
-                  critic_steps=5, clip_value=None, penalties={}, critic_norm=None,
+                  critic_steps=5, clip_value=None, penalties={}, critic_norm="spectral",
                   optimizer=("Adam", 2e-4, {"beta_1": 0.0, "beta_2": 0.9})),
+    # penalties: the factor in front of E||grad||^2, gamma / 2 with R3GAN's gamma = 0.05.
+    "rpgan_r1r2": dict(metrics={"d_loss", "g_loss", "critic_gap", "r1_penalty", "r2_penalty"},
+                       objective="relativistic", critic_steps=1, clip_value=None,
+                       penalties={"r1_penalty": 0.025, "r2_penalty": 0.025}, critic_norm=None,
+                       optimizer=("Adam", 2e-4, {"beta_1": 0.0, "beta_2": 0.99})),
 }
 MODELS = [variant.model_class for variant in kw.models.VARIANTS.values()]
 EXPECTED_METRICS = {v.model_class: ROWS[name]["metrics"] for name, v in kw.models.VARIANTS.items()
@@ -162,7 +167,11 @@ def test_keras_file_round_trip_then_fit(cls, tmp_path):
     np.testing.assert_array_equal(loaded.seed_generator.state.numpy(), gan.seed_generator.state.numpy())
     np.testing.assert_array_equal(ops.convert_to_numpy(loaded.sample_noise(4)),
                                   ops.convert_to_numpy(gan.sample_noise(4)))
-    for name, penalty in gan.penalties.items():
+    drawing = [name for name, p in gan.penalties.items() if isinstance(p, kw.GradientPenalty)]
+    assert all(hasattr(p, "seed_generator") == (name in drawing)
+               for name, p in gan.penalties.items())  # R1/R2 draw nothing
+    for name in drawing:
+        penalty = gan.penalties[name]
         np.testing.assert_array_equal(loaded.penalties[name].seed_generator.state.numpy(),
                                       penalty.seed_generator.state.numpy())
     # Training continues from the restored state.

@@ -10,6 +10,7 @@ import pytest
 
 import keras_wgan as kw
 from keras_wgan import cli, losses, training
+from keras_wgan.architectures.spectral_norm import SpectralNormalization
 from keras_wgan.models import VARIANTS, get_variant, paper_optimizers
 from tests.conftest import tiny_toy_pair
 from tests.test_models import ROWS, make
@@ -119,6 +120,9 @@ def test_build_model_uses_the_declared_critic_normalization(name):
     batch_norm = any(isinstance(layer, keras.layers.BatchNormalization)
                      for layer in gan.critic._flatten_layers(include_self=False))
     assert batch_norm == (VARIANTS[name].critic_norm == "batch")
+    spectral = any(isinstance(layer, SpectralNormalization)
+                   for layer in gan.critic._flatten_layers(include_self=False))
+    assert spectral == (VARIANTS[name].critic_norm == "spectral")
 
 
 def test_a_variant_registered_anywhere_is_a_choice_everywhere():
@@ -315,3 +319,19 @@ def test_metrics_are_named_for_what_the_output_means(kwargs, diagnostics):
                           return_dict=True)
     assert set(result) == {"d_loss", "g_loss"} | diagnostics
     assert all(np.isfinite(v) for v in result.values())
+
+
+def test_the_relativistic_generator_scores_each_sample_against_a_real_partner():
+    # The generator's loss is E[softplus(f(x) - f(G(z)))]
+    # over the batch's real slice and the step's generated samples, computed here by hand.
+    generator, critic = tiny_toy_pair()
+    gan = kw.models.get_model_class("rpgan_r1r2")(generator=generator, discriminator=critic,
+                                                  latent_dim=2, seed=0)
+    real = kw.data.sample("ring8", 8, seed=0).astype("float32")
+    noise_state = gan.seed_generator.state.numpy().copy()
+    loss = float(keras.ops.convert_to_numpy(gan._generator_loss(8, training=False, real=real)))
+    gan.seed_generator.state.assign(noise_state)  # the same noise again
+    fake = keras.ops.convert_to_numpy(gan.generator(gan.sample_noise(8)))
+    scores = lambda x: keras.ops.convert_to_numpy(critic(x)).astype("float64").ravel()
+    np.testing.assert_allclose(loss, np.mean(np.logaddexp(0.0, scores(real) - scores(fake))),
+                               rtol=1e-5)

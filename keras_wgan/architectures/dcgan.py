@@ -8,7 +8,10 @@ as in DCGAN and the WGAN-GP 64x64 models). Widths double at each stage away from
 import keras
 from keras import layers
 
+from keras_wgan.architectures.spectral_norm import spectral
+
 NORMS = ("batch", "layer", None)
+CRITIC_NORMS = NORMS + ("spectral",)
 
 
 def _stages(size):
@@ -74,18 +77,24 @@ def dcgan_critic(image_shape=(28, 28, 1), width=64, norm=None, name="critic"):
     Stride-2 5x5 convolutions with LeakyReLU(0.2), doubling the width each stage, then a
     Dense(1) with no activation. ``norm=None`` or ``"layer"`` for WGAN-GP critics
     (BatchNormalization breaks the per-example gradient penalty); ``"batch"`` is the
-    classic DCGAN discriminator.
+    classic DCGAN discriminator; ``"spectral"`` wraps every convolution and the Dense in
+    `SpectralNormalization` (Miyato et al. 2018), with no other normalization.
     """
     _check_shape(image_shape)
+    if norm not in CRITIC_NORMS:
+        raise ValueError(f"norm must be one of {CRITIC_NORMS}, got {norm!r}.")
+    sn = norm == "spectral"
+    norm = None if sn else norm
     stages, _ = _stages(image_shape[0])
     images = keras.Input(image_shape, name="images")
     x = images
     for stage in range(stages):
-        x = layers.Conv2D(width * 2**stage, 5, strides=2, padding="same", name=f"down{stage}")(x)
+        x = spectral(layers.Conv2D(width * 2**stage, 5, strides=2, padding="same",
+                                   name=f"down{stage}"), sn)(x)
         # DCGAN leaves the first layer unnormalised.
         if stage > 0 and (n := _norm(norm, f"down{stage}_norm")) is not None:
             x = n(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
-    scores = layers.Dense(1, name="score")(x)
+    scores = spectral(layers.Dense(1, name="score"), sn)(x)
     return keras.Model(images, scores, name=name)

@@ -352,17 +352,21 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         apply_gradients(optimizer, grads, variables)
         return stats
 
-    def _generator_loss(self, batch_size, training):
+    def _generator_loss(self, batch_size, training, real=None):
         fake = self.generator(self.sample_noise(batch_size), training=training)
         fake_out = ops.cast(self.discriminator(fake, training=training), "float32")
+        if self.objective.needs_real_for_generator:
+            # Relativistic: each generated sample is scored against a real partner.
+            real_out = ops.cast(self.discriminator(real, training=training), "float32")
+            fake_out = fake_out - real_out
         return ops.mean(self.objective.generator_loss(fake_out))
 
-    def _generator_step(self, batch_size):
+    def _generator_step(self, batch_size, real=None):
         optimizer = self.generator_optimizer
         variables = self.generator.trainable_variables
 
         def loss_fn():
-            loss = self._generator_loss(batch_size, training=True)
+            loss = self._generator_loss(batch_size, training=True, real=real)
             return optimizer.scale_loss(scale_for_replicas(loss)), loss
 
         _, loss, grads = value_and_gradients(loss_fn, variables)
@@ -436,7 +440,8 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         slices, size = self._critic_slices(self._real_batch(data))
         for real in slices:
             self._record(self._discriminator_step(real))
-        self._record({"g_loss": self._generator_step(size)})
+        # The generator step reuses the last slice when its objective needs real scores.
+        self._record({"g_loss": self._generator_step(size, real=slices[-1])})
         return reducible_logs({m.name: m.result() for m in self.metrics})
 
     def adversarial_test_step(self, data):
@@ -445,7 +450,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         batch_size = ops.shape(real)[0]
         fake = self.generator(self.sample_noise(batch_size), training=False)
         _, stats = self._discriminator_loss(real, fake, training=False)
-        stats["g_loss"] = self._generator_loss(batch_size, training=False)
+        stats["g_loss"] = self._generator_loss(batch_size, training=False, real=real)
         self._record(stats)
         return reducible_logs({m.name: m.result() for m in self.metrics})
 

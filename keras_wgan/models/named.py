@@ -5,7 +5,7 @@ one row in ``tests/test_models.py``; the command line, `training.build_model`, t
 the benchmarks and the tests find it in the registry (`keras_wgan.models.variants`).
 """
 
-from keras_wgan.layers import GradientPenalty
+from keras_wgan.layers import GradientPenalty, R1Penalty, R2Penalty
 from keras_wgan.models.adversarial import AdversarialModel
 from keras_wgan.models.variants import Variant, adam, register_variant, rmsprop
 
@@ -84,6 +84,7 @@ class WGANGP(AdversarialModel):
               "Miyato et al., 'Spectral Normalization for GANs', ICLR 2018, "
               "https://arxiv.org/abs/1802.05957, Eq. 17-18 and its n_dis=5 setting",
     objective="hinge", critic_steps=5, optimizer=adam(2e-4, beta_1=0.0, beta_2=0.9),
+    critic_norm="spectral",
 ))
 class HingeGAN(AdversarialModel):
     """The hinge-loss GAN: the critic minimises ``E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]``,
@@ -94,7 +95,38 @@ class HingeGAN(AdversarialModel):
     Defaults: Adam(2e-4, beta_1=0, beta_2=0.9) and 5 critic steps, the setting of Miyato et
     al.'s experiments that pairs beta_2 = 0.9 with n_dis = 5 (their n_dis = 1 settings use
     beta_2 = 0.999). No clip and no penalty: the hinge bounds the critic's loss, not its slope,
-    so its score gap is logged as ``critic_gap``, not as a Wasserstein estimate. Miyato et al.
-    add spectral normalization to the critic; the builders here have none yet, so they give
-    the critic no normalization (pass your own spectrally normalized critic to reproduce it).
+    so its score gap is logged as ``critic_gap``, not as a Wasserstein estimate (spectral
+    normalization bounds each layer's norm by power-iteration estimates, not exactly). The
+    builders give it Miyato et al.'s spectrally normalized critic (``critic_norm="spectral"``:
+    every convolution and dense layer wrapped in
+    `keras_wgan.architectures.spectral_norm.SpectralNormalization`).
+    """
+
+
+@register_variant(Variant(
+    name="rpgan_r1r2", title="RpGAN + R1 + R2", summary="relativistic + R1/R2",
+    reference="Huang et al., 'The GAN is dead; long live the GAN! A Modern GAN Baseline' "
+              "(R3GAN), NeurIPS 2024, https://arxiv.org/abs/2501.05441, Eq. 2-3 and its "
+              "CIFAR-10 setting (gamma 0.05, Adam 2e-4 betas (0, 0.99)); Jolicoeur-Martineau, "
+              "'The relativistic discriminator', ICLR 2019, https://arxiv.org/abs/1807.00734; "
+              "Mescheder et al., 'Which Training Methods for GANs do actually Converge?', "
+              "ICML 2018, https://arxiv.org/abs/1801.04406, Eq. 9",
+    objective="relativistic", critic_steps=1,
+    penalties={"r1_penalty": (R1Penalty, {"gamma": 0.05}),
+               "r2_penalty": (R2Penalty, {"gamma": 0.05})},
+    optimizer=adam(2e-4, beta_1=0.0, beta_2=0.99),
+))
+class RpGANR1R2(AdversarialModel):
+    """The relativistic pairing GAN with R1 and R2, R3GAN's objective.
+
+    Huang et al., "The GAN is dead; long live the GAN! A Modern GAN Baseline", NeurIPS 2024:
+    the critic minimises ``E[softplus(f(G(z)) - f(x))] + gamma/2 E||grad f(x)||^2 +
+    gamma/2 E||grad f(G(z))||^2`` (their Eq. 2-3: RpGAN, Jolicoeur-Martineau 2019, with R1
+    and R2 of Mescheder et al. 2018, Eq. 9), the generator ``E[softplus(f(x) - f(G(z)))]``,
+    one critic step per generator step. Defaults are their small-data (CIFAR-10) setting:
+    ``gamma = 0.05`` for both penalties and Adam(2e-4, beta_1=0, beta_2=0.99); MNIST is
+    closest to it in size and resolution. Not reproduced: their schedules (learning rate and
+    gamma decayed during training), their ResNet architecture and EMA generator. The critic
+    has no normalization (R1/R2 need per-example gradients, so no batch norm); its score gap
+    is logged as ``critic_gap``, each penalty as ``r1_penalty`` and ``r2_penalty``.
     """

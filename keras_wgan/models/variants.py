@@ -52,8 +52,9 @@ class Variant:
         clip_value: the `WeightClip` bound on every critic weight, or None for no clip.
         optimizer: the generator's optimizer as a Keras config (`adam`, `rmsprop`).
         critic_optimizer: the critic's, when it differs (None: the same config).
-        critic_norm: the normalization `dcgan_critic` should use (``"batch"``, ``"layer"`` or
-            None); a gradient penalty needs a per-example critic, hence None.
+        critic_norm: the normalization the critic builders should use (``"batch"``,
+            ``"layer"``, ``"spectral"`` or None); a gradient penalty needs a per-example
+            critic, hence None or ``"spectral"``.
         model_class: the `AdversarialModel` subclass that carries these defaults (set by
             `register_variant`).
     """
