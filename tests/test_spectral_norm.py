@@ -87,3 +87,20 @@ def test_spectral_hinge_gan_fits_saves_loads_and_trains_on(tmp_path):
                                ops.convert_to_numpy(gan.critic(images)), atol=1e-6)
     loaded.fit(images, batch_size=4, verbose=0)
     assert loaded.discriminator_optimizer.iterations.numpy() == 4
+
+
+def test_input_gradient_penalties_see_through_the_normalization():
+    # R1/R2 differentiate the critic with respect to its input inside the critic's loss: the
+    # power-iteration update made in that inner call must not leak out of it (JAX tracers).
+    generator = architectures.mlp_generator(2, 2, width=8, depth=2)
+    critic = architectures.mlp_critic(2, width=8, depth=2, norm="spectral")
+    gan = kw.models.get_model_class("rpgan_r1r2")(generator=generator, discriminator=critic,
+                                                  latent_dim=2, seed=0)
+    gan.compile()
+    before = [layer.vector_u.numpy().copy() for layer in wrapped(critic)]
+    history = gan.fit(kw.data.toy_dataset("ring8", 16, seed=0), steps_per_epoch=3,
+                      verbose=0).history
+    assert all(np.isfinite(v[0]) for v in history.values())
+    assert history["r1_penalty"][0] > 0 and history["r2_penalty"][0] > 0
+    assert not any(np.array_equal(b, layer.vector_u.numpy())
+                   for b, layer in zip(before, wrapped(critic)))

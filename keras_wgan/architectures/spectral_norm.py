@@ -8,11 +8,13 @@ vector ``u``, and the gradient flows through the division (``u`` and ``v`` held 
 `keras.layers.SpectralNormalization` (Keras 3.15) gives the build, ``vector_u`` and the config,
 which are kept. Its ``call`` is not: it *assigns* ``W / sigma`` to the kernel variable during
 the training call. Inside a differentiated loss that assignment cuts the gradient through
-``sigma`` on TensorFlow (the tape sees the kernel read after the write), and on JAX the write
-to a differentiated variable is dropped (keras_wgan's step keeps the gradient's argument), so
-the two backends would train different critics, and on JAX the stored kernel is never
-normalized. Here the kernel variable holds the raw ``W``; the wrapped layer reads ``W / sigma``
-through a scope that substitutes it for the kernel (no assignment), in training and inference.
+``sigma`` on TensorFlow (the tape differentiates the kernel read after the write, as if
+``W / sigma`` were the variable), while on JAX the write lands in the step's scope as a
+function of the differentiated value, so the gradient does flow through ``sigma`` (and the
+write itself is dropped; the next non-differentiated training call stores it). The two
+backends would train with different gradients. Here the kernel variable holds the raw ``W``;
+the wrapped layer reads ``W / sigma`` through a scope that substitutes it for the kernel (no
+assignment), in training and inference, and the gradient flows through ``sigma`` everywhere.
 """
 
 import keras
