@@ -68,14 +68,15 @@ class ResumableCheckpoint(keras.callbacks.BackupAndRestore):
         self._load_model()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._steps_this_epoch = 0
+        self._steps_this_epoch, self._unfinished = 0, False
 
     def on_train_batch_end(self, batch, logs=None):
         self._steps_this_epoch = batch + 1  # the last step's index + 1 (steps_per_execution)
         super().on_train_batch_end(batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        if self._cut_short():
+        self._unfinished = self._cut_short()
+        if self._unfinished:
             # Stopped mid-epoch (a step budget, Ctrl-C): Keras still ends the epoch, but
             # committing it would make a rerun skip the steps it never trained. The last
             # complete epoch stays the checkpoint; a rerun redoes this one.
@@ -83,6 +84,11 @@ class ResumableCheckpoint(keras.callbacks.BackupAndRestore):
         for name, value in (logs or {}).items():
             self.history.setdefault(name, []).append(float(value))
         super().on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        # With delete_checkpoint, a run stopped mid-epoch keeps its checkpoint to resume from.
+        if not getattr(self, "_unfinished", False):
+            super().on_train_end(logs)
 
     def _cut_short(self):
         """Whether `fit` stopped this epoch before its last step (unknown length: assumed)."""

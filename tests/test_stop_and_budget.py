@@ -166,3 +166,21 @@ def test_a_step_budget_on_the_command_line_says_where_it_stopped(tmp_path, capsy
     stdout = capsys.readouterr().out
     assert "stopped wgan_gp at generator step 3 (--max-steps 3, epoch 2)" in stdout
     assert len(read_history(tmp_path)["d_loss"]) == 2
+
+
+def test_a_checkpoint_deleted_at_the_end_is_kept_when_the_run_stopped_mid_epoch(tmp_path):
+    from keras_wgan import data
+    from keras_wgan.resume import ResumableCheckpoint
+
+    def fit(max_steps):
+        gan = training.compile_model(training.build_model("wgan_gp", (2,), latent_dim=2,
+                                                          width=8, seed=0))
+        gan.fit(data.toy_dataset("ring8", 16 * 5, seed=0), epochs=2, steps_per_epoch=2,
+                verbose=0, callbacks=[callbacks.StopAtStepBoundary(max_steps=max_steps),
+                                      ResumableCheckpoint(tmp_path / "ckpt",
+                                                          delete_checkpoint=True)])
+
+    fit(max_steps=3)  # epoch 1 committed, epoch 2 cut short after 1 of its 2 steps
+    assert metadata(tmp_path / "ckpt")["epoch"] == 1
+    fit(max_steps=4)  # resumes, finishes epoch 2: the run is complete and the folder goes
+    assert not (tmp_path / "ckpt").exists()
