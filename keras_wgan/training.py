@@ -42,7 +42,10 @@ def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width
         critic = architectures.dcgan_critic(tuple(sample_shape), width, norm=variant.critic_norm)
     elif len(sample_shape) == 1:
         generator = architectures.mlp_generator(latent_dim, sample_shape[0], width)
-        critic = architectures.mlp_critic(sample_shape[0], width)
+        # The MLP critic takes spectral norm; batch-normalized variants keep the paper's
+        # toy MLP critic, which had none.
+        norm = variant.critic_norm if variant.critic_norm == "spectral" else None
+        critic = architectures.mlp_critic(sample_shape[0], width, norm=norm)
     else:
         raise ValueError(f"Samples must be images (H, W, C) or points (D,), got {sample_shape}.")
     return variant.model_class(

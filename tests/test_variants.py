@@ -123,6 +123,15 @@ def test_build_model_uses_the_declared_critic_normalization(name):
     spectral = any(isinstance(layer, SpectralNormalization)
                    for layer in gan.critic._flatten_layers(include_self=False))
     assert spectral == (VARIANTS[name].critic_norm == "spectral")
+    toy = training.build_model(name, (2,), latent_dim=2, width=4)  # the MLP critic too
+    assert spectral == any(isinstance(layer, SpectralNormalization)
+                           for layer in toy.critic._flatten_layers(include_self=False))
+
+
+def test_every_registered_class_is_reachable_from_both_namespaces():
+    for variant in VARIANTS.values():
+        name = variant.model_class.__name__
+        assert getattr(kw.models, name) is getattr(kw, name) is variant.model_class
 
 
 def test_a_variant_registered_anywhere_is_a_choice_everywhere():

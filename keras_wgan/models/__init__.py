@@ -26,4 +26,7 @@ def __getattr__(name):
     # MODEL_CLASSES was a hand-written table; it is now read from the registry.
     if name == "MODEL_CLASSES":
         return {key: variant.model_class for key, variant in VARIANTS.items()}
+    classes = {variant.model_class.__name__: variant.model_class for variant in VARIANTS.values()}
+    if name in classes:  # a variant registered after the imports above (kw.models.RpGANR1R2)
+        return classes[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -84,8 +84,8 @@ def _check_number(source, field, value, kind):
     if kind == "int_or_null" and value is None:
         return
     if kind == "norm":
-        if value not in (None, "batch", "layer"):
-            _fail(source, field, f"is {value!r}; use null, \"batch\" or \"layer\"")
+        if value not in (None, "batch", "layer", "spectral"):
+            _fail(source, field, f"is {value!r}; use null, \"batch\", \"layer\" or \"spectral\"")
         return
     is_int = isinstance(value, int) and not isinstance(value, bool)
     if kind in ("int", "int_or_null") and not (is_int and value >= 1):
