@@ -18,6 +18,7 @@ from keras_wgan.evaluation import (
 from keras_wgan.evaluation import features as features_module
 from keras_wgan.evaluation.mnist_classifier import BUNDLED_REPORT, BUNDLED_WEIGHTS, load_mnist_split
 from keras_wgan.evaluation.train_mnist_classifier import train_mnist_classifier
+from tests.margins import assert_within
 
 MNIST_DIR = "/work/shared/data/mnist"
 needs_mnist = pytest.mark.skipif(
@@ -77,6 +78,20 @@ def test_digit_coverage_of_real_and_collapsed_digits(held_out, classifier):
     assert ones["digits_covered"] == 1 and ones["entropy"] < 0.2
 
 
+def one_epoch_classifier_statistics(seed, learning_rate=1e-3, out=None):
+    """Held-out accuracy of the classifier after one epoch on the 8,000 training images."""
+    report = train_mnist_classifier(MNIST_DIR, out, epochs=1, learning_rate=learning_rate,
+                                    seed=seed, verbose=0)
+    return {"heldout_accuracy": report["heldout_accuracy"]}
+
+
+# Measured by `make test-margins` over seeds 0-9 on TF, JAX, TF with oneDNN off and TF with
+# oneDNN at AVX2 (40 runs): 0.916-0.948. At learning rate 0 (`--ablations`, seeds 0-2 on TF
+# and JAX) it is chance, 0.09-0.15. One seed is tested here: the margin is wide and a run costs
+# an epoch.
+ONE_EPOCH_BOUNDS = {"heldout_accuracy": (">", 0.8)}
+
+
 @needs_mnist
 def test_training_script_writes_weights_and_report(tmp_path):
     out = str(tmp_path / "clf.weights.h5")
@@ -84,7 +99,7 @@ def test_training_script_writes_weights_and_report(tmp_path):
     assert os.path.exists(out) and os.path.getsize(out) < 500_000  # no optimizer slots saved
     with open(tmp_path / "clf.json") as f:
         assert json.load(f)["heldout_accuracy"] == report["heldout_accuracy"]
-    assert report["heldout_accuracy"] > 0.8  # one epoch on 8,000 images
+    assert_within({"heldout_accuracy": report["heldout_accuracy"]}, ONE_EPOCH_BOUNDS)
     reloaded = MnistClassifier(weights=out)
     assert reloaded.predict(load_mnist_split(MNIST_DIR)[1][0][:10]).shape == (10,)
 

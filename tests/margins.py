@@ -1,0 +1,40 @@
+"""Bounds for the behavioural tests, shared with the script that measures their margins.
+
+A behavioural test (training moves samples to the data, a loss falls, an experiment shows its
+effect) runs a short seeded training and compares statistics with bounds. A seed fixes one
+trajectory on one machine only: another CPU (AVX-512 or AVX2, oneDNN on or off) or the other
+backend follows another one. So each test module keeps its bounds in a ``BOUNDS`` table, with the
+range measured over many seeds, both backends and oneDNN off beside each bound, and
+``tests/scripts/seed_margins.py`` (``make test-margins``) re-measures that range from the same
+statistics functions the tests call.
+"""
+
+import operator
+
+import numpy as np
+
+COMPARISONS = {"<": operator.lt, ">": operator.gt,
+               "in": lambda value, interval: interval[0] < value < interval[1]}
+
+
+def failed_bounds(stats, bounds):
+    """The ``bounds`` entries that ``stats`` violates, as readable lines (empty if none).
+
+    Args:
+        stats: ``{name: value}`` from one run.
+        bounds: ``{name: (comparison, bound)}``: ``("<", b)``, ``(">", b)`` or
+            ``("in", (lo, hi))`` for ``lo < value < hi``.
+    """
+    failures = []
+    for name, (comparison, bound) in bounds.items():
+        value = stats[name]
+        if not (np.isfinite(value) and COMPARISONS[comparison](value, bound)):
+            failures.append(f"{name} = {value:.4g}, want {comparison} {bound}")
+    return failures
+
+
+def assert_within(stats, bounds):
+    """Assert every bound; the message lists each failing statistic and all of ``stats``."""
+    failures = failed_bounds(stats, bounds)
+    shown = {name: round(float(value), 4) for name, value in stats.items()}
+    assert not failures, "; ".join(failures) + f" (all statistics: {shown})"
