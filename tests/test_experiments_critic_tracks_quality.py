@@ -73,11 +73,13 @@ def test_correlations_on_known_sequences():
     assert all(math.isnan(v) for v in correlations([1, 2], [2, 1]))
 
 
+@pytest.mark.all_backends
 @pytest.mark.parametrize("seed", SEEDS)
 def test_estimate_tracks_w1(seed):
     assert_within(toy_statistics(seed), TOY_BOUNDS)
 
 
+@pytest.mark.all_backends
 def test_example_writes_the_toy_run(tmp_path, capsys):
     result = load_example("critic_tracks_quality").main(
         ["--epochs", "4", "--steps-per-epoch", "2", "--width", "16", "--warmup-steps", "1",

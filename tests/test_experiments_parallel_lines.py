@@ -9,6 +9,9 @@ import pytest
 from tests.conftest import load_example
 from tests.margins import assert_within
 
+# Runs on every installed backend (`make test` repeats these modules under JAX).
+pytestmark = pytest.mark.all_backends
+
 LOG2 = math.log(2.0)
 SEEDS = range(5)
 

@@ -9,6 +9,9 @@ import pytest
 from tests.conftest import load_example
 from tests.margins import assert_within
 
+# Runs on every installed backend (`make test` repeats these modules under JAX).
+pytestmark = pytest.mark.all_backends
+
 SEEDS = range(5)
 
 # Measured by `make test-margins` over seeds 0-9 on TF, JAX, TF with oneDNN off and TF with
