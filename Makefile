@@ -35,7 +35,7 @@ test-slow: venv
 	$(PY) -m pytest -m slow -q
 
 # The behavioural tests' statistics over seeds 0-9 x {TF, JAX, TF oneDNN off, TF oneDNN AVX2}
-# (about an hour on 2 cores): the margins their bounds' comments quote.
+# (about 30 minutes on 2 busy cores): the margins their bounds' comments quote.
 test-margins: venv
 	$(PY) tests/scripts/seed_margins.py
 

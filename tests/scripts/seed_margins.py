@@ -28,6 +28,7 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the driver imports the tests for their bounds
 
 #: configuration -> environment it runs under
 CONFIGS = {
@@ -63,6 +64,9 @@ CASES = {
                          "ONE_EPOCH_BOUNDS", {"learning rate 0": {"learning_rate": 0.0}}),
 }
 
+#: variables a configuration sets; a value left in the caller's environment would leak into all
+KERNEL_SWITCHES = {name for env in CONFIGS.values() for name in env}
+
 MARKER = "SEED_MARGINS "
 
 
@@ -93,7 +97,7 @@ def work(cases, seeds, ablations):
                 try:
                     stats = {k: float(v) for k, v in statistics(seed, **kwargs).items()}
                     error = None
-                except Exception as exc:  # noqa: BLE001  (recorded, the other runs go on)
+                except (Exception, SystemExit) as exc:  # noqa: BLE001  (recorded; runs go on)
                     stats, error = {}, f"{type(exc).__name__}: {exc}"[:300]
                 print(MARKER + json.dumps({
                     "case": name, "variant": variant, "seed": seed, "stats": stats,
@@ -102,7 +106,8 @@ def work(cases, seeds, ablations):
 
 def run_config(config, args):
     """Run the worker under ``config``'s environment; its rows, with progress on stderr."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0", **CONFIGS[config])
+    env = {k: v for k, v in os.environ.items() if k not in KERNEL_SWITCHES}
+    env.update(TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0", **CONFIGS[config])
     command = [sys.executable, __file__, "--worker", "--cases", ",".join(args.cases),
                "--seeds", args.seeds] + (["--ablations"] if args.ablations else [])
     rows = []
@@ -222,4 +227,9 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("seed_margins: interrupted; no table printed and no --json file written",
+              file=sys.stderr)
+        sys.exit(130)
