@@ -172,8 +172,16 @@ def print_case(name, rows, bounds, variant=""):
     return rows
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments: one line naming the problem (no usage block), exit status 2."""
+
+    def error(self, message):
+        print(f"seed_margins.py: error: {message} (see --help)", file=sys.stderr)
+        sys.exit(2)
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(CASES),
                         help=f"comma-separated, from: {', '.join(CASES)}")
     parser.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,2,5")
@@ -205,10 +213,14 @@ def main(argv=None):
     sys.path.insert(0, str(ROOT))
     rows = []
     for path in args.from_json or []:
-        with open(path) as f:
-            rows += [r for r in json.load(f) if r["case"] in args.cases
-                     and r["config"] in configs and r["seed"] in seeds
-                     and bool(r["variant"]) == args.ablations]
+        try:
+            with open(path) as f:
+                rows += [r for r in json.load(f) if r["case"] in args.cases
+                         and r["config"] in configs and r["seed"] in seeds
+                         and bool(r["variant"]) == args.ablations]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            parser.error(f"--from-json {path}: not a file this script wrote with --json "
+                         f"({type(exc).__name__}: {exc})")
     for config in [] if args.from_json else configs:
         rows += run_config(config, args)
     if args.json:  # whole or not at all: a run takes long, an old file stays until it is done
