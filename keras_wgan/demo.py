@@ -41,6 +41,7 @@ def run_mnist(images, out, epochs, steps_per_epoch):
     import tensorflow as tf
 
     import keras_wgan as kw
+    from keras_wgan import training
 
     batch = 64 * 5
     data = (tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=0)
@@ -56,16 +57,9 @@ def run_mnist(images, out, epochs, steps_per_epoch):
         kw.callbacks.SampleGrid(os.path.join(out, "mnist_samples"), n=64, seed=0),
         kw.callbacks.HistoryPlot(os.path.join(out, "mnist_curves.png"), "WGAN-GP on MNIST"),
     ]
-    # Grappler's remapper cannot fuse the critic's Conv2D+BiasAdd+LeakyReLU under the gradient
-    # penalty's double backprop: it prints "E... remapper failed: INVALID_ARGUMENT" and leaves
-    # that graph as it was. Off for this run: same losses, no slower (measured on 2 CPU cores).
-    prior = tf.config.optimizer.get_experimental_options()
-    tf.config.optimizer.set_experimental_options({"remapping": False})
-    try:
+    with training.without_grappler_remapping():  # its "remapper failed" line; same losses
         history = gan.fit(data, epochs=epochs, steps_per_epoch=steps_per_epoch,
                           callbacks=callbacks, verbose=2)
-    finally:
-        tf.config.optimizer.set_experimental_options({"remapping": prior.get("remapping", True)})
     gan.save(os.path.join(out, "mnist_wgan_gp.keras"))
     return {k: [round(float(x), 4) for x in v] for k, v in history.history.items()}
 

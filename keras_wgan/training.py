@@ -227,17 +227,17 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
                       critic_steps=critic_steps, gradient_penalty=gp_weight,
                       clip_value=clip_value, seed=seed)
     compile_model(gan, learning_rate=lr, jit_compile=jit_compile)
-    with keras_wgan_data.naming_bad_files(data), _without_grappler_remapping():
+    with keras_wgan_data.naming_bad_files(data), without_grappler_remapping():
         return gan, train(gan, dataset, out, epochs=epochs, steps_per_epoch=steps_per_epoch,
                           verbose=verbose, checkpoint_dir=checkpoint_dir,
                           max_steps=max_steps, minutes=minutes)
 
 
 @contextlib.contextmanager
-def _without_grappler_remapping():
+def without_grappler_remapping():
     """Grappler's remapper cannot fuse a DCGAN critic's Conv2D+BiasAdd+LeakyReLU under the
     gradient penalty's double backprop: it prints "E... remapper failed: INVALID_ARGUMENT"
-    mid-run and leaves that graph as it was. Off while training (as in `demo`)."""
+    mid-run and leaves that graph as it was. Off while training (the command line and `demo`)."""
     if keras.backend.backend() != "tensorflow":
         yield
         return
