@@ -12,10 +12,11 @@ import pytest
 SCRIPT = pathlib.Path(__file__).parent / "scripts" / "mirrored_step.py"
 
 
-@pytest.mark.parametrize("model", ["wgan_gp", "nsgan"])
+@pytest.mark.parametrize("model", [["wgan_gp"], ["nsgan"], ["nsgan", "0.5"]],
+                         ids=["wgan_gp", "nsgan", "nsgan-ema"])
 def test_mirrored_step_matches_single_device(model):
     env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
-    result = subprocess.run([sys.executable, str(SCRIPT), model], capture_output=True,
+    result = subprocess.run([sys.executable, str(SCRIPT), *model], capture_output=True,
                             text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])

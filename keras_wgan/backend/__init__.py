@@ -16,6 +16,7 @@ if keras.backend.backend() == "tensorflow":
     from keras_wgan.backend.tensorflow import (
         Trainer,
         apply_gradients,
+        assign_all,
         has_accelerator,
         input_gradients,
         reducible_logs,
@@ -28,6 +29,7 @@ elif keras.backend.backend() == "jax":
     from keras_wgan.backend.jax import (
         Trainer,
         apply_gradients,
+        assign_all,
         has_accelerator,
         input_gradients,
         reducible_logs,
@@ -46,6 +48,7 @@ __all__ = [
     "SUPPORTED_BACKENDS",
     "Trainer",
     "apply_gradients",
+    "assign_all",
     "has_accelerator",
     "input_gradients",
     "reducible_logs",

@@ -123,6 +123,12 @@ def apply_gradients(optimizer, grads, variables):
         variable.assign(value)
 
 
+def assign_all(variables, values):
+    """``variable.assign(value)`` for each pair (recorded in the step's stateless scope)."""
+    for variable, value in zip(variables, values):
+        variable.assign(value)
+
+
 def input_gradients(fn, inputs):
     """Return ``d sum(fn(inputs)) / d inputs``, differentiable again (for gradient penalties).
 

@@ -15,6 +15,29 @@ def apply_gradients(optimizer, grads, variables):
     optimizer.apply(grads, variables)
 
 
+def assign_all(variables, values):
+    """``variable.assign(value)`` for each pair, also inside a `tf.distribute` replica step.
+
+    A mirrored variable cannot be assigned from one replica; every replica computes the same
+    value here (the weights are in sync), so the update goes through the strategy once, as
+    Keras's optimizers do theirs.
+    """
+    variables, values = list(variables), list(values)
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        for variable, value in zip(variables, values):
+            variable.assign(value)
+        return
+
+    def update(strategy, per_replica_values):
+        for variable, value in zip(variables, per_replica_values):
+            strategy.extended.update(
+                variable.value, lambda var, new: var.assign(new), args=(value,), group=False
+            )
+
+    context.merge_call(update, args=(values,))
+
+
 def input_gradients(fn, inputs):
     """Return ``d sum(fn(inputs)) / d inputs``, differentiable again (for gradient penalties).
 

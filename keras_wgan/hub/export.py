@@ -21,6 +21,8 @@ def _generator_of(model):
         return model.generator, model.latent_dim, model.metadata
     generator = getattr(model, "generator", None)
     if isinstance(generator, keras.Model):
+        # A GAN that keeps a generator EMA exports the average.
+        generator = getattr(model, "sampling_generator", None) or generator
         return generator, getattr(model, "latent_dim", None), {}
     if isinstance(model, keras.Model):
         generator_of(model, f"the {type(model).__name__} given")

@@ -117,7 +117,9 @@ def generator_of(model, source, metadata=None):
     if isinstance(model, PretrainedGenerator):
         generator, latent_dim = model.generator, model.latent_dim
     elif isinstance(getattr(model, "generator", None), keras.Model):
-        generator, latent_dim = model.generator, getattr(model, "latent_dim", latent_dim)
+        # A GAN that keeps a generator EMA samples from the average.
+        generator = getattr(model, "sampling_generator", None) or model.generator
+        latent_dim = getattr(model, "latent_dim", latent_dim)
     if not isinstance(generator, keras.Model):
         refuse(_describe(generator), "it is not a Keras model")
     what = _describe(generator)

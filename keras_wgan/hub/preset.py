@@ -52,7 +52,7 @@ def _split(model):
         return model.generator, model.generator, "generator", model.metadata
     generator = getattr(model, "generator", None)
     if isinstance(generator, keras.Model):
-        return model, generator, "gan", {}
+        return model, getattr(model, "sampling_generator", None) or generator, "gan", {}
     if isinstance(model, keras.Model):
         return model, model, "generator", {}
     raise TypeError(f"save_preset needs a keras.Model generator or GAN, got {type(model).__name__}")
@@ -139,7 +139,9 @@ def save_preset(model, directory, *, metadata=None, weights_dtype="float32",
 
 def _check_float16(staging, kind, generator, latent_dim, tolerance):
     reloaded = _build(staging, kind)
-    reloaded_generator = reloaded.generator if kind == "gan" else reloaded
+    reloaded_generator = (
+        getattr(reloaded, "sampling_generator", None) or reloaded.generator
+    ) if kind == "gan" else reloaded
     latent = _probe_latent(latent_dim)
     want = keras.ops.convert_to_numpy(generator(latent, training=False))
     got = keras.ops.convert_to_numpy(reloaded_generator(latent, training=False))

@@ -15,7 +15,7 @@ from keras_wgan.backend import (
     scale_for_replicas,
     value_and_gradients,
 )
-from keras_wgan.models import setup, validation, variants
+from keras_wgan.models import ema, setup, validation, variants
 from keras_wgan.seeding import SavesSeedState
 
 
@@ -61,6 +61,13 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             whose path matches ``clip_pattern`` (default: all: kernels and biases); the
             optimizer applies it after every update. ``"none"``: no clip.
         clip_pattern: a regular expression matched against each critic variable's path.
+        ema_decay: keep an exponential moving average of the generator's weights with this
+            decay (Yazici et al. 2019; `keras_wgan.models.ema`), e.g. ``0.999``: a second,
+            non-trainable copy ``ema_generator`` updated after every generator step and used
+            by `generate` and `call` in inference; ``"none"``: no average. The trained
+            ``generator`` keeps playing the game with its own weights.
+        ema_start: the generator update from which the average begins (before it, it copies
+            the weights); default 0.
         seed: seed of the noise generator.
     """
 
@@ -75,6 +82,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
     default_objective = variants.FromVariant("objective")
     default_critic_steps = variants.FromVariant("critic_steps")
     default_clip_value = variants.FromVariant("clip_value")
+    default_ema_decay = variants.FromVariant("ema_decay")
 
     def __init__(
         self,
@@ -89,6 +97,8 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         gradient_penalty=None,
         clip_value=None,
         clip_pattern=None,
+        ema_decay=None,
+        ema_start=None,
         seed=None,
         **kwargs,
     ):
@@ -136,6 +146,15 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         if self.clip_value is not None:
             setup.attach_weight_clip(discriminator, self.clip_value, clip_pattern)
 
+        if setup.is_default(ema_decay):
+            ema_decay = self.default_ema_decay
+        self.ema_decay = None if setup.is_off(ema_decay) or ema_decay is None else (
+            ema.check_decay(ema_decay))
+        self.ema_start = 0 if ema_start is None else validation.check_int(
+            ema_start, "ema_start", minimum=0)
+        # Tracked after the networks, so older `.keras` files keep their weights' places.
+        self.ema_generator = None if self.ema_decay is None else ema.average_copy(generator)
+
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
         self._trackers = self._make_trackers()
@@ -169,9 +188,19 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         """``{name: new penalty layer}`` from the class's `Variant`."""
         return self.variant.make_penalties()
 
+    @property
+    def sampling_generator(self):
+        """The network samples come from: the weight average when there is one."""
+        return self.generator if self.ema_generator is None else self.ema_generator
+
     def call(self, noise, training=False):
-        """``G(z)``: the model maps noise to samples, so `predict(z)` and exports work."""
-        return self.generator(noise, training=training)
+        """``G(z)``: the model maps noise to samples, so `predict(z)` and exports work.
+
+        In inference the generator EMA draws, when the model keeps one.
+        """
+        if training:
+            return self.generator(noise, training=True)
+        return self.sampling_generator(noise, training=False)
 
     def sample_noise(self, batch_size):
         """``z ~ N(0, I)`` of shape ``(batch_size, latent_dim)`` from the model's seed state.
@@ -183,7 +212,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             batch_size,
         )
 
-    def generate(self, n, seed=None, batch_size=256):
+    def generate(self, n, seed=None, batch_size=256, *, use_ema=True):
         """Return ``n`` generated samples as a NumPy array (inference mode).
 
         Args:
@@ -191,8 +220,11 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             seed: integer for reproducible noise (the same seed gives the same samples from
                 the same weights); None draws fresh noise.
             batch_size: samples per forward pass.
+            use_ema: draw from the generator EMA when the model keeps one (False: from the
+                trained generator).
         """
-        return sampling.generate(self.generator, self.latent_dim, n, seed, batch_size)
+        network = self.sampling_generator if use_ema else self.generator
+        return sampling.generate(network, self.latent_dim, n, seed, batch_size)
 
     # --- compile ------------------------------------------------------------------------
 
@@ -371,6 +403,9 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
 
         _, loss, grads = value_and_gradients(loss_fn, variables)
         apply_gradients(optimizer, grads, variables)
+        if self.ema_generator is not None:
+            ema.update(self.ema_generator, self.generator, self.ema_decay,
+                       step=optimizer.iterations, start=self.ema_start)
         return loss
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -475,6 +510,8 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             "penalties": {name: serialize(p) for name, p in self.penalties.items()},
             "clip_value": variants.OFF if self.clip_value is None else self.clip_value,
             "clip_pattern": self.clip_pattern,
+            "ema_decay": variants.OFF if self.ema_decay is None else self.ema_decay,
+            "ema_start": self.ema_start,
             "seed": self.seed,
         }
 
@@ -492,7 +529,8 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             name: keras.saving.deserialize_keras_object(p)
             for name, p in (config.get("penalties") or {}).items()
         }
-        if config.get("clip_value") is None:
-            config["clip_value"] = variants.OFF
+        for key in ("clip_value", "ema_decay"):
+            if config.get(key) is None:
+                config[key] = variants.OFF
         return cls(**config)
 

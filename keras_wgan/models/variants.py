@@ -52,6 +52,8 @@ class Variant:
         clip_value: the `WeightClip` bound on every critic weight, or None for no clip.
         optimizer: the generator's optimizer as a Keras config (`adam`, `rmsprop`).
         critic_optimizer: the critic's, when it differs (None: the same config).
+        ema_decay: the generator EMA's decay (`keras_wgan.models.ema`), or None for no
+            average (the papers of the four classic variants sample the trained generator).
         critic_norm: the normalization the critic builders should use (``"batch"``,
             ``"layer"``, ``"spectral"`` or None); a gradient penalty needs a per-example
             critic, hence None or ``"spectral"``.
@@ -69,6 +71,7 @@ class Variant:
     clip_value: float = None
     optimizer: dict = dataclasses.field(default_factory=lambda: adam(2e-4, beta_1=0.5))
     critic_optimizer: dict = None
+    ema_decay: float = None
     critic_norm: str = None
     model_class: type = None
 
@@ -78,6 +81,9 @@ class Variant:
         validation.check_int(self.critic_steps, f"variant '{self.name}' critic_steps")
         if self.clip_value is not None:
             validation.check_float(self.clip_value, f"variant '{self.name}' clip_value", above=0)
+        if self.ema_decay is not None:
+            from keras_wgan.models.ema import check_decay
+            check_decay(self.ema_decay)
         for key, entry in dict(self.penalties).items():
             if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], type)
                     and issubclass(entry[0], Penalty) and isinstance(entry[1], dict)):

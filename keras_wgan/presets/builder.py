@@ -85,7 +85,7 @@ def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None):
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
     try:
         staged = staging / target.name
-        meta = hub.save_preset(gan.generator, staged, metadata=metadata, weights_dtype="float16")
+        meta = hub.save_preset(gan.sampling_generator, staged, metadata=metadata, weights_dtype="float16")
         meta["metrics"] = measure.measure(hub.load_preset(staged), recipe, prepared)
         _write_json(staged / "metadata.json", meta)  # not hashed: the weights are unchanged
         _write_json(staged / RECIPE_FILE, recipe)

@@ -18,11 +18,12 @@ from step_setup import global_batch, make, single_device_order  # noqa: E402
 import keras_wgan as kw  # noqa: E402
 
 
-def main(name):
+def main(name, ema_decay=None):
     cls = kw.models.get_model_class(name)
-    single = make(cls)
+    options = {} if ema_decay is None else {"ema_decay": float(ema_decay)}
+    single = make(cls, **options)
     with tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]).scope():
-        mirrored = make(cls)
+        mirrored = make(cls, **options)
     for a, b in zip(single.weights, mirrored.weights):
         b.assign(a.numpy())
     # tf.distribute gives replica r the rows [r*b*k, (r+1)*b*k) of the global batch.
@@ -33,8 +34,10 @@ def main(name):
     h_single = single.fit(tf.data.Dataset.from_tensors(same_order), verbose=0).history
     h_mirrored = mirrored.fit(tf.data.Dataset.from_tensors(batch).with_options(options),
                               verbose=0).history
+    # Every weight: both networks, and the generator EMA when there is one.
     diff = max(float(np.abs(a.numpy() - m.numpy()).max())
-               for a, m in zip(single.trainable_weights, mirrored.trainable_weights))
+               for a, m in zip(single.weights, mirrored.weights)
+               if "float" in str(a.dtype))
     moved = max(float(np.abs(a.numpy() - m.numpy()).max())
                 for a, m in zip(single.trainable_weights, make(cls).trainable_weights))
     print(json.dumps({"max_weight_diff": diff, "moved": moved,
@@ -42,4 +45,4 @@ def main(name):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

@@ -9,10 +9,10 @@ PER_REPLICA = 4
 REPLICAS = 2
 
 
-def make(cls):
+def make(cls, **kwargs):
     keras.utils.set_random_seed(0)
     gan = cls(generator=kw.architectures.mlp_generator(2, 2, 8, 2),
-              critic=kw.architectures.mlp_critic(2, 8, 2), latent_dim=2, seed=1)
+              critic=kw.architectures.mlp_critic(2, 8, 2), latent_dim=2, seed=1, **kwargs)
     gan.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1), jit_compile=False)
     return gan
 
