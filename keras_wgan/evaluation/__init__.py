@@ -1,4 +1,5 @@
-"""Sample-quality metrics: FID/KID, precision/recall, Wasserstein distances, mode coverage.
+"""Sample-quality metrics: FID/KID, Inception Score, precision/recall, Wasserstein distances,
+mode coverage.
 
 Feature spaces are pluggable (any callable ``images -> (N, D)``): `InceptionFeatures`
 (ImageNet InceptionV3), `MnistClassifierFeatures` (the bundled MNIST CNN, offline), or ``None``
@@ -20,6 +21,10 @@ from keras_wgan.evaluation.features import (
     iterate_batches,
 )
 from keras_wgan.evaluation.fid import feature_stats, fid, kid, mmd2_unbiased, polynomial_kernel
+from keras_wgan.evaluation.inception_score import (
+    classifier_inception_score,
+    inception_score_from_logits,
+)
 from keras_wgan.evaluation.mnist_classifier import (
     MnistClassifier,
     build_mnist_classifier,
