@@ -232,3 +232,37 @@ def paper_optimizers(model, learning_rate=None, critic_learning_rate=None):
                 critic_learning_rate, "critic learning rate", minimum=0)
         return g_opt, d_opt
     return get_variant(model).optimizers(learning_rate, critic_learning_rate)
+
+
+def _optimizer_text(config):
+    settings = config["config"]
+    name = config["class_name"]
+    if name == "Adam":
+        return (f"Adam {settings['learning_rate']:g} "
+                f"({settings.get('beta_1', 0.9):g}, {settings.get('beta_2', 0.999):g})")
+    return f"{name} {settings['learning_rate']:g}"
+
+
+def variants_table():
+    """The registered variants as a Markdown table: one row per variant, its paper defaults.
+
+    README's objectives table is this output (a test compares them), so it cannot drift from
+    the registry: ``python -m keras_wgan.models``.
+    """
+    rows = ["| `--model` | class | objective | critic steps | penalties | clip | optimizers "
+            "(generator; critic) | critic norm | paper |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for variant in _VARIANTS.values():
+        penalties = ", ".join(
+            f"{name} ({', '.join(f'{k} {v:g}' for k, v in kwargs.items())})"
+            for name, (_, kwargs) in variant.penalties.items()) or "none"
+        optimizers = _optimizer_text(variant.optimizer)
+        if variant.critic_optimizer is not None:
+            optimizers += f"; {_optimizer_text(variant.critic_optimizer)}"
+        rows.append(
+            f"| `{variant.name}` | `{variant.model_class.__name__}` | {variant.objective} | "
+            f"{variant.critic_steps} | {penalties} | "
+            f"{'none' if variant.clip_value is None else f'{variant.clip_value:g}'} | "
+            f"{optimizers} | {variant.critic_norm or 'none'} | {variant.reference} |")
+    return "\n".join(rows)
+
