@@ -65,6 +65,9 @@ def parse_args(argv):
                        help="only draw the toy preset's samples (from --out) to this file")
     parser.add_argument("--out", default=str(PRESETS_DIR),
                         help="presets root to write <family>/<name>/ into (default: bundled)")
+    parser.add_argument("--measure", action="store_true",
+                        help="measure the stored presets again (metrics into their metadata) "
+                             "instead of training them")
     parser.add_argument("--steps", type=_positive_int,
                         help="train this many generator steps instead (smoke runs; not for "
                              "shipping)")
@@ -104,9 +107,12 @@ def main(argv=None):
                 print(f"{handle}\t{path}")
             return 0
         recipes = selected_recipes(args)
-        from keras_wgan.presets.builder import build_preset
+        from keras_wgan.presets.builder import build_preset, measure_preset
 
         for recipe in recipes:
+            if args.measure:
+                measure_preset(recipe, args.out, mnist_dir=args.mnist_dir)
+                continue
             build_preset(recipe, args.out, mnist_dir=args.mnist_dir,
                          command=" ".join(["python -m keras_wgan.presets.build", *argv]))
     except (ValueError, LookupError, OSError) as error:  # RecipeError, MNIST, hub errors...

@@ -95,3 +95,31 @@ def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None):
         shutil.rmtree(staging, ignore_errors=True)
     log(f"wrote {target}: {json.dumps(meta['metrics'])}")
     return meta
+
+
+def measure_preset(recipe, root, *, mnist_dir=None, log=print):
+    """Measures the stored weights of ``<root>/<recipe name>/`` again, without training.
+
+    The metadata's ``metrics`` and evaluation notes are replaced by what the recipe's protocol
+    measures now (after a new metric joins the protocol, or to check a preset on another
+    machine); the weights and config are not touched. The metadata is written atomically.
+
+    Returns:
+        The new metrics.
+    """
+    from keras_wgan import atomic, hub
+
+    log = log or (lambda line: None)
+    target = pathlib.Path(root) / recipe["name"]
+    if not (target / "metadata.json").is_file():
+        raise FileNotFoundError(f"no preset at {target} to measure; build it first "
+                                f"(--only {recipe['name']})")
+    real, _ = train.load_real(recipe, mnist_dir)
+    prepared = measure.prepare(recipe, real, mnist_dir)
+    metrics = measure.measure(hub.load_preset(target), recipe, prepared)
+    meta = json.loads((target / "metadata.json").read_text(encoding="utf-8"))
+    meta["metrics"] = metrics
+    meta["evaluation"] = dict(recipe["evaluation"], **prepared.get("notes", {}))
+    atomic.replace(target / "metadata.json", (json.dumps(meta, indent=2) + "\n").encode())
+    log(f"measured {target}: {json.dumps(metrics)}")
+    return metrics
