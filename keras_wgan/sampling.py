@@ -1,7 +1,14 @@
-"""The one way every model in keras_wgan turns a seed into samples."""
+"""The one way every model in keras_wgan turns a seed (and, for a conditional model, labels)
+into samples."""
+
+import numbers
 
 import numpy as np
 from keras import ops
+
+# The labels `class_labels` draws for ``labels=None`` come from a stream of their own, so
+# that the noise of a seed is the same whether or not a model is conditional.
+_LABEL_STREAM = 1
 
 
 def latent_noise(n, latent_dim, seed=None):
@@ -12,19 +19,62 @@ def latent_noise(n, latent_dim, seed=None):
     return np.random.default_rng(seed).standard_normal((int(n), latent_dim)).astype("float32")
 
 
-def generate(generator, latent_dim, n, seed=None, batch_size=256):
+def class_labels(n, num_classes, labels=None, frequencies=None, seed=None):
+    """The ``(n,)`` int32 class of each of ``n`` samples of a conditional model.
+
+    Args:
+        n: the number of samples.
+        num_classes: the model's number of classes.
+        labels: None: drawn from ``frequencies``; an int: every sample of that class; an
+            array-like of ``n`` class indices (``(n,)`` or ``(n, 1)``): one per sample.
+        frequencies: ``(num_classes,)`` non-negative weights (the training data's label
+            counts); None, or all zero (nothing trained yet): uniform.
+        seed: integer seed of the draw (with ``labels=None``); the same seed, the same labels.
+
+    Raises:
+        ValueError: a label outside ``[0, num_classes)``, a non-integer label, or an array
+            of another length or shape; one line naming the fix.
+    """
+    from keras_wgan.models.validation import check_labels  # models import this module
+
+    if labels is None:
+        weights = None
+        if frequencies is not None:
+            weights = np.asarray(frequencies, dtype="float64").reshape(-1)
+            weights = weights / weights.sum() if weights.sum() > 0 else None
+        rng = np.random.default_rng(None if seed is None else (int(seed), _LABEL_STREAM))
+        return rng.choice(num_classes, size=int(n), p=weights).astype("int32")
+    if isinstance(labels, numbers.Integral) and not isinstance(labels, bool):
+        check_labels(np.asarray([labels]), num_classes, what="labels=")
+        return np.full(int(n), int(labels), dtype="int32")
+    if np.ndim(labels) == 0:  # a float, a string, a bool: not a class index
+        return check_labels(np.asarray([labels]), num_classes, what="labels=")
+    return check_labels(labels, num_classes, n=int(n), what="labels=")
+
+
+def generate(generator, latent_dim, n, seed=None, batch_size=256, labels=None):
     """``n`` samples of ``generator`` (inference mode) as one NumPy array, in batches.
 
-    ``n=0`` gives an empty ``(0, *sample_shape)`` array (one forward pass finds the shape);
-    a negative or fractional ``n`` is a one-line error.
+    ``labels`` (a conditional generator's ``(n,)`` int32 classes, from `class_labels`) are fed
+    as ``generator([noise, labels])``; None calls ``generator(noise)``. The noise of a seed is
+    the same either way. ``n=0`` gives an empty ``(0, *sample_shape)`` array (one forward pass
+    finds the shape); a negative or fractional ``n`` is a one-line error.
     """
     from keras_wgan.models.validation import check_int  # models import this module
 
     n = check_int(n, "n", minimum=0)
     batch_size = check_int(batch_size, "batch_size")
     noise = latent_noise(max(n, 1), latent_dim, seed)
+    if labels is not None:
+        labels = np.asarray(labels, dtype="int32").reshape(-1)
+        labels = labels if n else np.zeros(1, "int32")
+
+    def inputs(i):
+        chunk = noise[i : i + batch_size]
+        return chunk if labels is None else [chunk, labels[i : i + batch_size]]
+
     chunks = [
-        ops.convert_to_numpy(generator(noise[i : i + batch_size], training=False))
+        ops.convert_to_numpy(generator(inputs(i), training=False))
         for i in range(0, len(noise), batch_size)
     ]
     return np.concatenate(chunks, axis=0)[:n]

@@ -8,10 +8,13 @@ as in DCGAN and the WGAN-GP 64x64 models). Widths double at each stage away from
 import keras
 from keras import layers
 
+from keras_wgan.architectures import conditional
 from keras_wgan.architectures.spectral_norm import spectral
 
 NORMS = ("batch", "layer", None)
 CRITIC_NORMS = NORMS + ("spectral",)
+# Generator norms of a conditional generator (num_classes=...): also conditional batch norm.
+CONDITIONAL_NORMS = NORMS + ("conditional_batch",)
 
 
 def _stages(size):
@@ -43,35 +46,57 @@ def _norm(norm, name):
     raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
 
 
-def dcgan_generator(latent_dim=128, image_shape=(28, 28, 1), width=64, norm="batch", name="generator"):
+def dcgan_generator(latent_dim=128, image_shape=(28, 28, 1), width=64, norm="batch",
+                    name="generator", *, num_classes=None, label_dim=None):
     """Noise ``(B, latent_dim)`` -> images ``(B, *image_shape)`` in [-1, 1] (tanh).
 
     Dense to the smallest map, then stride-2 5x5 transposed convolutions with
     normalisation and ReLU, halving the width each stage, and a 5x5 convolution to
     ``channels`` with tanh.
+
+    With ``num_classes`` the generator is class-conditional, ``[noise, labels] -> images``
+    (``labels`` ``(B,)`` int32): a learned label embedding (``label_dim`` wide, default
+    ``min(num_classes, 128)``) is concatenated with the noise before the first layer
+    (`keras_wgan.architectures.conditional`), and ``norm="conditional_batch"`` normalizes
+    with a per-class scale and shift (`ConditionalBatchNormalization`, de Vries et al. 2017).
     """
     _check_shape(image_shape)
+    num_classes = conditional.check_num_classes(num_classes)
+    if norm == "conditional_batch" and num_classes is None:
+        raise ValueError("norm='conditional_batch' needs num_classes= (a conditional "
+                         "generator); use 'batch' for an unconditional one.")
     stages, base = _stages(image_shape[0])
     top = width * 2 ** (stages - 1)
     z = keras.Input((latent_dim,), name="noise")
-    x = layers.Dense(base * base * top, use_bias=norm is None, name="project")(z)
+    inputs, h, labels = z, z, None
+    if num_classes is not None:
+        labels = conditional.label_input()
+        inputs, h = [z, labels], conditional.noise_and_label(z, labels, num_classes, label_dim)
+    x = layers.Dense(base * base * top, use_bias=norm is None, name="project")(h)
     x = layers.Reshape((base, base, top))(x)
-    if (n := _norm(norm, "project_norm")) is not None:
-        x = n(x)
+    x = _normalized(x, norm, "project_norm", labels, num_classes)
     x = layers.ReLU()(x)
     for stage in range(stages):
         filters = max(width, top // 2 ** (stage + 1)) if stage < stages - 1 else width
         x = layers.Conv2DTranspose(
             filters, 5, strides=2, padding="same", use_bias=norm is None, name=f"up{stage}"
         )(x)
-        if (n := _norm(norm, f"up{stage}_norm")) is not None:
-            x = n(x)
+        x = _normalized(x, norm, f"up{stage}_norm", labels, num_classes)
         x = layers.ReLU()(x)
     images = layers.Conv2D(image_shape[2], 5, padding="same", activation="tanh", name="to_image")(x)
-    return keras.Model(z, images, name=name)
+    return keras.Model(inputs, images, name=name)
 
 
-def dcgan_critic(image_shape=(28, 28, 1), width=64, norm=None, name="critic"):
+def _normalized(x, norm, name, labels, num_classes):
+    if norm == "conditional_batch":
+        return conditional.ConditionalBatchNormalization(num_classes, name=name)([x, labels])
+    if (n := _norm(norm, name)) is not None:
+        return n(x)
+    return x
+
+
+def dcgan_critic(image_shape=(28, 28, 1), width=64, norm=None, name="critic", *,
+                 num_classes=None):
     """Images -> one unbounded score (critic) or logit (discriminator) per example.
 
     Stride-2 5x5 convolutions with LeakyReLU(0.2), doubling the width each stage, then a
@@ -79,10 +104,16 @@ def dcgan_critic(image_shape=(28, 28, 1), width=64, norm=None, name="critic"):
     (BatchNormalization breaks the per-example gradient penalty); ``"batch"`` is the
     classic DCGAN discriminator; ``"spectral"`` wraps every convolution and the Dense in
     `SpectralNormalization` (Miyato et al. 2018), with no other normalization.
+
+    With ``num_classes`` it is a projection discriminator, ``[images, labels] -> scores``
+    (Miyato & Koyama 2018, Eq. 3): ``f(x, y) = psi(phi(x)) + embed(y) . phi(x)`` with
+    ``phi(x)`` the flattened features above and ``psi`` the final Dense(1); with
+    ``norm="spectral"`` the class embedding is spectrally normalized too.
     """
     _check_shape(image_shape)
     if norm not in CRITIC_NORMS:
         raise ValueError(f"norm must be one of {CRITIC_NORMS}, got {norm!r}.")
+    num_classes = conditional.check_num_classes(num_classes)
     sn = norm == "spectral"
     norm = None if sn else norm
     stages, _ = _stages(image_shape[0])
@@ -97,4 +128,8 @@ def dcgan_critic(image_shape=(28, 28, 1), width=64, norm=None, name="critic"):
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
     scores = spectral(layers.Dense(1, name="score"), sn)(x)
-    return keras.Model(images, scores, name=name)
+    if num_classes is None:
+        return keras.Model(images, scores, name=name)
+    labels = conditional.label_input()
+    scores = conditional.projection_scores(scores, x, labels, num_classes, sn)
+    return keras.Model([images, labels], scores, name=name)

@@ -51,7 +51,9 @@ class SpectralNormalization(keras.layers.SpectralNormalization):
     """``layer`` computing with ``W / sigma(W)`` (Miyato et al. 2018, Alg. 1).
 
     Args:
-        layer: a layer with a ``kernel`` (`Dense`, `Conv2D`, ...) or ``embeddings``.
+        layer: a layer with a ``kernel`` (`Dense`, `Conv2D`, ...) or ``embeddings`` (an
+            `Embedding`, as the projection discriminator's class embedding: its
+            ``(num_classes, dim)`` table is normalized by its largest singular value).
         power_iterations: power iterations per call (paper: 1; ``u`` persists across steps,
             so the estimate sharpens as training goes).
 
@@ -85,6 +87,8 @@ class SpectralNormalization(keras.layers.SpectralNormalization):
         normalized = ops.cast(self.kernel.value / sigma, self.kernel.dtype)
         with _KernelSubstitute(self.kernel, normalized):
             output = self.layer(inputs)
+        if "float" not in keras.backend.standardize_dtype(inputs.dtype):
+            return output  # an Embedding's integer ids: its output is the table's dtype
         return ops.cast(output, inputs.dtype)
 
 

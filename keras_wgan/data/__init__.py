@@ -10,4 +10,4 @@ from keras_wgan.data.folders import folder_dataset
 from keras_wgan.data.idx import read_idx
 from keras_wgan.data.images import image_dataset
 from keras_wgan.data.tfds_source import CELEBA_CROP, CELEBA_SIZE, tfds_dataset
-from keras_wgan.data.toy import TOY_DISTRIBUTIONS, mixture_modes, sample, toy_dataset
+from keras_wgan.data.toy import TOY_DISTRIBUTIONS, mixture_modes, sample, toy_dataset, toy_num_classes

@@ -16,7 +16,10 @@ and 1.414x (ring8) theirs:
   (WGAN paper, Example 1; pass ``theta=`` for the shifted one).
 
 Every sample is ``float32`` of shape ``(n, 2)``. Given a seed, the samples are fully
-deterministic (NumPy ``default_rng(seed)`` / TensorFlow stateless random ops).
+deterministic (NumPy ``default_rng(seed)`` / TensorFlow stateless random ops). The two
+mixtures can also come labelled (``labels=True``): each point with the index of the mode it
+was drawn from, ``(points, labels)`` with int32 labels in ``[0, number of modes)``, the data of
+a class-conditional model (one class per mode).
 """
 
 import math
@@ -31,6 +34,8 @@ SWISS_ROLL_SCALE = 7.5
 SWISS_ROLL_NOISE = 0.25
 
 TOY_DISTRIBUTIONS = ("ring8", "grid25", "swiss_roll", "parallel_lines")
+# The mixtures, whose points can carry the index of their mode as a class label.
+LABELLED = ("ring8", "grid25")
 
 
 def mixture_modes(name):
@@ -64,7 +69,21 @@ def _check_name(name):
         )
 
 
-def sample(name, n, seed=None, theta=0.0):
+def _check_labelled(name):
+    if name not in LABELLED:
+        raise ValueError(
+            f"'{name}' has no classes to label its points with; labels=True needs a mixture "
+            f"(one class per mode): {', '.join(LABELLED)}."
+        )
+
+
+def toy_num_classes(name):
+    """The number of classes (modes) of a labelled toy distribution (``ring8``: 8)."""
+    _check_labelled(name)
+    return len(mixture_modes(name)[0])
+
+
+def sample(name, n, seed=None, theta=0.0, labels=False):
     """Draw ``n`` points of a toy distribution as a NumPy ``(n, 2)`` float32 array.
 
     Args:
@@ -72,13 +91,19 @@ def sample(name, n, seed=None, theta=0.0):
         n: number of points.
         seed: integer seed for a reproducible draw, or None.
         theta: the horizontal offset for ``parallel_lines`` (ignored otherwise).
+        labels: also return each point's mode index (mixtures only): ``(points, labels)``,
+            labels int32 ``(n,)``. The points are the same as without labels.
     """
     _check_name(name)
+    if labels:
+        _check_labelled(name)
     rng = np.random.default_rng(seed)
-    if name in ("ring8", "grid25"):
+    if name in LABELLED:
         centres, std = mixture_modes(name)
         idx = rng.integers(0, len(centres), size=n)
         points = centres[idx] + std * rng.standard_normal((n, 2))
+        if labels:
+            return points.astype("float32"), idx.astype("int32")
     elif name == "swiss_roll":
         t = 1.5 * math.pi * (1.0 + 2.0 * rng.uniform(size=n))
         points = np.stack([t * np.cos(t), t * np.sin(t)], axis=1)
@@ -88,18 +113,19 @@ def sample(name, n, seed=None, theta=0.0):
     return points.astype("float32")
 
 
-def _tf_sample(name, n, seed, theta):
+def _tf_sample(name, n, seed, theta, labels=False):
     """The same distributions as `sample`, with TensorFlow stateless ops (for tf.data)."""
     import tensorflow as tf
 
     seeds = tf.random.experimental.stateless_split(seed, 3)
-    if name in ("ring8", "grid25"):
+    if name in LABELLED:
         centres, std = mixture_modes(name)
         idx = tf.random.stateless_uniform(
             [n], seeds[0], minval=0, maxval=len(centres), dtype=tf.int32
         )
         noise = tf.random.stateless_normal([n, 2], seeds[1])
-        return tf.gather(tf.constant(centres), idx) + std * noise
+        points = tf.gather(tf.constant(centres), idx) + std * noise
+        return (points, idx) if labels else points
     if name == "swiss_roll":
         u = tf.random.stateless_uniform([n], seeds[0])
         t = 1.5 * math.pi * (1.0 + 2.0 * u)
@@ -110,19 +136,22 @@ def _tf_sample(name, n, seed, theta):
     return tf.stack([tf.fill([n], tf.constant(theta, tf.float32)), y], axis=1)
 
 
-def toy_dataset(name, batch_size, seed=None, theta=0.0, start=0):
+def toy_dataset(name, batch_size, seed=None, theta=0.0, start=0, labels=False):
     """An endless ``tf.data.Dataset`` of ``(batch_size, 2)`` float32 batches.
 
     Batches are generated on the fly by stateless random ops keyed on ``(seed, step)``,
     so a seeded pipeline yields the same batches every time, and ``start=k`` continues a
     stream at its k-th batch (for resumed training). Use ``steps_per_epoch`` in ``fit``
-    since the dataset never ends.
+    since the dataset never ends. With ``labels=True`` (mixtures only) each batch is
+    ``(points, labels)``, the labels int32 mode indices (the points are the same).
     """
     import tensorflow as tf
 
     from keras_wgan.data.pipeline import check_batch_size
 
     _check_name(name)
+    if labels:
+        _check_labelled(name)
     if seed is None:
         seed = int(np.random.default_rng().integers(0, 2**31 - 1))
     batch_size = check_batch_size(batch_size, None, f"toy:{name}")
@@ -130,7 +159,7 @@ def toy_dataset(name, batch_size, seed=None, theta=0.0, start=0):
 
     def make_batch(step):
         key = tf.stack([tf.constant(seed, tf.int64), step])
-        return _tf_sample(name, batch_size, key, theta)
+        return _tf_sample(name, batch_size, key, theta, labels)
 
     return (
         tf.data.Dataset.counter(start=int(start))

@@ -3,6 +3,7 @@
 import collections.abc
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_wgan import losses, sampling
@@ -30,7 +31,21 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
     ``N // critic_steps`` (so feed batches of ``critic_steps * 64`` for 64 real examples
     per critic step, as in the papers); every update also draws fresh noise. The generator
     update uses a batch of the same per-step size. ``(x, y)`` batches are accepted and
-    ``y`` is ignored.
+    ``y`` is ignored, unless the model is class-conditional.
+
+    **Class-conditional** (``num_classes=K``): the generator maps ``[noise, labels]`` and the
+    critic scores ``[x, labels]`` (``labels`` ``(B,)`` int32 in ``[0, K)``; builders:
+    ``num_classes=`` in `keras_wgan.architectures`, a projection critic). ``fit`` then takes
+    ``(x, y)`` batches with integer labels ``y`` (``(B,)`` or ``(B, 1)``). Every critic step
+    uses its own slice's labels, for its real examples and for the fakes it generates (so
+    real and fake labels follow the same distribution, and each gradient-penalty interpolate
+    joins a real and a fake example of the same class, scored with that class). The generator
+    step draws its labels from the data's label frequencies by taking the labels of the last
+    real slice: a batch of real data is a sample of the data, so its labels are exact draws
+    from the training label distribution, with no state to keep, the same on every backend
+    and replica; under the relativistic objective each fake is then paired with a real
+    example of its own class. Running label counts (``label_counts``, saved with the model)
+    give the frequencies `generate` draws from when it is given no labels.
 
     Noise ``z ~ N(0, I)`` comes from a `keras.random.SeedGenerator` owned by the model.
     Metrics (epoch means of every update), named for what the discriminator outputs
@@ -68,6 +83,8 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             ``generator`` keeps playing the game with its own weights.
         ema_start: the generator update from which the average begins (before it, it copies
             the weights); default 0.
+        num_classes: the number of classes of a class-conditional model (an integer >= 2),
+            or None (default) for an unconditional one.
         seed: seed of the noise generator.
     """
 
@@ -99,6 +116,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         clip_pattern=None,
         ema_decay=None,
         ema_start=None,
+        num_classes=None,
         seed=None,
         **kwargs,
     ):
@@ -112,6 +130,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         if latent_dim is None:
             latent_dim = setup.infer_latent_dim(generator)
         self.latent_dim = validation.check_int(latent_dim, "latent_dim")
+        self.num_classes = validation.check_num_classes(num_classes)
         # None, and only None, means "the paper's default": critic_steps=0 is an error.
         self.objective = losses.get_objective(
             self.default_objective if objective is None else objective
@@ -120,8 +139,10 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             self.default_critic_steps if critic_steps is None
             else validation.check_int(critic_steps, "critic_steps")
         )
-        self.sample_shape = validation.check_generator(generator, self.latent_dim)
-        validation.check_discriminator(discriminator, self.sample_shape)
+        self.sample_shape = validation.check_generator(generator, self.latent_dim,
+                                                       self.num_classes)
+        validation.check_discriminator(discriminator, self.sample_shape,
+                                       num_classes=self.num_classes)
         self.generator = generator
         self.discriminator = discriminator
 
@@ -154,6 +175,10 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             ema_start, "ema_start", minimum=0)
         # Tracked after the networks, so older `.keras` files keep their weights' places.
         self.ema_generator = None if self.ema_decay is None else ema.average_copy(generator)
+        # Training label counts, for `generate` without labels; summed across replicas.
+        self.label_counts = None if self.num_classes is None else self.add_weight(
+            shape=(self.num_classes,), initializer="zeros", trainable=False, autocast=False,
+            aggregation="sum", name="label_counts")
 
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
@@ -193,14 +218,37 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         """The network samples come from: the weight average when there is one."""
         return self.generator if self.ema_generator is None else self.ema_generator
 
+    @property
+    def conditional(self):
+        """True for a class-conditional model (``num_classes`` set)."""
+        return self.num_classes is not None
+
     def call(self, noise, training=False):
         """``G(z)``: the model maps noise to samples, so `predict(z)` and exports work.
 
-        In inference the generator EMA draws, when the model keeps one.
+        A conditional model maps ``[noise, labels]``. In inference the generator EMA draws,
+        when the model keeps one.
         """
         if training:
             return self.generator(noise, training=True)
         return self.sampling_generator(noise, training=False)
+
+    def _fake(self, network, noise, labels, training):
+        """``G(z)``, or ``G(z, y)`` for a conditional model."""
+        return network(noise if labels is None else [noise, labels], training=training)
+
+    def _scores(self, x, labels, training):
+        """``f(x)``, or ``f(x, y)`` for a conditional model, in float32 whatever the compute
+        dtype (mixed precision)."""
+        inputs = x if labels is None else [x, labels]
+        return ops.cast(self.discriminator(inputs, training=training), "float32")
+
+    def _penalty_critic(self, labels):
+        """The critic a penalty differentiates: ``f``, or ``x -> f(x, y)`` with the batch's
+        labels held fixed (the same ``y`` as the examples it perturbs or interpolates)."""
+        if labels is None:
+            return self.discriminator
+        return lambda x, training=False: self.discriminator([x, labels], training=training)
 
     def sample_noise(self, batch_size):
         """``z ~ N(0, I)`` of shape ``(batch_size, latent_dim)`` from the model's seed state.
@@ -212,7 +260,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             batch_size,
         )
 
-    def generate(self, n, seed=None, batch_size=256, *, use_ema=True):
+    def generate(self, n, seed=None, batch_size=256, *, labels=None, use_ema=True):
         """Return ``n`` generated samples as a NumPy array (inference mode).
 
         Args:
@@ -220,11 +268,31 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             seed: integer for reproducible noise (the same seed gives the same samples from
                 the same weights); None draws fresh noise.
             batch_size: samples per forward pass.
+            labels: a conditional model's classes: None draws them from the training label
+                frequencies (``label_counts``; uniform before any ``fit``) with ``seed``; an
+                int gives every sample that class; an array of ``n`` class indices one per
+                sample. The same seed and labels give the same samples. An unconditional model
+                takes none.
             use_ema: draw from the generator EMA when the model keeps one (False: from the
                 trained generator).
         """
         network = self.sampling_generator if use_ema else self.generator
-        return sampling.generate(network, self.latent_dim, n, seed, batch_size)
+        n = validation.check_int(n, "n", minimum=0)
+        return sampling.generate(network, self.latent_dim, n, seed, batch_size,
+                                 labels=self.sample_labels(n, labels, seed))
+
+    def sample_labels(self, n, labels=None, seed=None):
+        """The ``(n,)`` int32 classes `generate` uses (see its ``labels``); None when the
+        model is unconditional."""
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError(
+                    "labels= is for class-conditional models; this one is unconditional "
+                    "(num_classes=None): call generate(n) without labels."
+                )
+            return None
+        counts = ops.convert_to_numpy(self.label_counts)
+        return sampling.class_labels(n, self.num_classes, labels, counts, seed)
 
     # --- compile ------------------------------------------------------------------------
 
@@ -336,18 +404,32 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
     # --- training -------------------------------------------------------------------
 
     def _real_batch(self, data):
+        """``(real samples, labels)``: labels ``(B,)`` int32 for a conditional model, else None."""
+        labels = None
         if isinstance(data, (tuple, list)):
-            data = data[0]  # (x, y) or (x, y, w): the labels play no part.
+            # (x, y) or (x, y, w): the labels play no part unless the model is conditional.
+            labels = data[1] if len(data) > 1 else None
+            data = data[0]
         if isinstance(data, dict):
             raise ValueError(
                 "Real batches must be a tensor of samples, got a dict: map the dataset "
                 "to the image tensor first (ds.map(lambda d: d['image']))."
             )
         validation.check_real_batch(data, self.sample_shape)
-        return ops.cast(data, self.compute_dtype)
+        real = ops.cast(data, self.compute_dtype)
+        if self.num_classes is None:
+            return real, None
+        if labels is None:
+            raise validation.missing_labels_error(self.num_classes)
+        validation.check_label_batch(labels, self.num_classes)
+        return real, ops.reshape(ops.cast(labels, "int32"), (-1,))
 
-    def _critic_slices(self, real):
-        """Split the batch into one fresh slice of real data per critic step."""
+    def _critic_slices(self, real, labels=None):
+        """Split the batch (and its labels) into one fresh slice of real data per critic step.
+
+        Returns ``(slices, size)``, or ``(slices, label_slices, size)`` when ``labels`` is
+        given.
+        """
         k = self.critic_steps
         total = real.shape[0]
         if total is not None and (total < k or total % k):
@@ -357,48 +439,54 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
                 f"(e.g. batch_size={k * max(1, total // k)}, drop_remainder=True)."
             )
         size = total // k if total is not None else ops.shape(real)[0] // k
-        return [real[i * size : (i + 1) * size] for i in range(k)], size
+        slices = [real[i * size : (i + 1) * size] for i in range(k)]
+        if labels is None:
+            return slices, size
+        return slices, [labels[i * size : (i + 1) * size] for i in range(k)], size
 
-    def _discriminator_loss(self, real, fake, training):
+    def _discriminator_loss(self, real, fake, training, labels=None):
         # Losses in float32 whatever the compute dtype (mixed precision).
-        real_out = ops.cast(self.discriminator(real, training=training), "float32")
-        fake_out = ops.cast(self.discriminator(fake, training=training), "float32")
+        real_out = self._scores(real, labels, training)
+        fake_out = self._scores(fake, labels, training)
         loss = ops.mean(self.objective.discriminator_loss(real_out, fake_out))
         stats = self._diagnostics(real_out, fake_out)
+        critic = self._penalty_critic(labels)
         for name, penalty in self.penalties.items():
-            stats[name] = penalty(real, fake, critic=self.discriminator)
+            stats[name] = penalty(real, fake, critic=critic)
             loss = loss + stats[name]
         stats["d_loss"] = loss
         return loss, stats
 
-    def _discriminator_step(self, real):
-        fake = self.generator(self.sample_noise(ops.shape(real)[0]), training=True)
+    def _discriminator_step(self, real, labels=None):
+        # The fakes carry the slice's labels: real and fake see one label distribution.
+        noise = self.sample_noise(ops.shape(real)[0])
+        fake = self._fake(self.generator, noise, labels, training=True)
         optimizer = self.discriminator_optimizer
         variables = self.discriminator.trainable_variables
 
         def loss_fn():
-            loss, stats = self._discriminator_loss(real, fake, training=True)
+            loss, stats = self._discriminator_loss(real, fake, training=True, labels=labels)
             return optimizer.scale_loss(scale_for_replicas(loss)), stats
 
         _, stats, grads = value_and_gradients(loss_fn, variables)
         apply_gradients(optimizer, grads, variables)
         return stats
 
-    def _generator_loss(self, batch_size, training, real=None):
-        fake = self.generator(self.sample_noise(batch_size), training=training)
-        fake_out = ops.cast(self.discriminator(fake, training=training), "float32")
+    def _generator_loss(self, batch_size, training, real=None, labels=None):
+        fake = self._fake(self.generator, self.sample_noise(batch_size), labels, training)
+        fake_out = self._scores(fake, labels, training)
         if self.objective.needs_real_for_generator:
             # Relativistic: each generated sample is scored against a real partner.
-            real_out = ops.cast(self.discriminator(real, training=training), "float32")
+            real_out = self._scores(real, labels, training)
             fake_out = fake_out - real_out
         return ops.mean(self.objective.generator_loss(fake_out))
 
-    def _generator_step(self, batch_size, real=None):
+    def _generator_step(self, batch_size, real=None, labels=None):
         optimizer = self.generator_optimizer
         variables = self.generator.trainable_variables
 
         def loss_fn():
-            loss = self._generator_loss(batch_size, training=True, real=real)
+            loss = self._generator_loss(batch_size, training=True, real=real, labels=labels)
             return optimizer.scale_loss(scale_for_replicas(loss)), loss
 
         _, loss, grads = value_and_gradients(loss_fn, variables)
@@ -426,12 +514,20 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         takes (arrays, `tf.data`, `keras.utils.PyDataset`, generators of tuples), any Python
         iterator of bare batches works: GAN data has no labels, so each batch is passed on
         as ``(batch,)``.
+
+        A conditional model needs integer labels in ``[0, num_classes)``: NumPy labels
+        (``fit(x, y)``) are checked up front (dtype, shape, range), a `tf.data` pipeline's
+        element spec up front (labels present, integer) and its labels' range as they
+        stream (a batch outside ``[0, num_classes)`` stops ``fit`` with one ValueError), a
+        Python iterator's labels batch by batch; in the step, their dtype and shape.
         """
         validation.check_int(epochs, "epochs", minimum=0)
         if kwargs.get("steps_per_epoch") is not None:
             validation.check_int(kwargs["steps_per_epoch"], "steps_per_epoch")
         if check_range:
             validation.check_real_array(x, self.sample_shape)
+        if self.num_classes is not None:
+            x, y = self._checked_labels(x, y)
         if hasattr(x, "element_spec"):
             # A tf.data pipeline shuffles itself; Keras's default shuffle=True only warns.
             kwargs.setdefault("shuffle", False)
@@ -452,6 +548,10 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             if counter.batches:
                 raise
             history = None
+        except Exception as error:
+            if self.num_classes is not None and validation.LABEL_RANGE_MARK in str(error):
+                raise validation.label_range_error(self.num_classes) from None
+            raise
         # Keras only finalizes a single `keras.optimizers.Optimizer`: with use_ema=True,
         # each player's moving average becomes its weights here, as Keras does for one.
         self.optimizer.finalize_variable_values()
@@ -467,25 +567,54 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             if i == 0 and check_range:
                 first = batch[0] if isinstance(batch, tuple) else batch
                 validation.check_real_array(first, self.sample_shape)
+            if self.num_classes is not None:
+                if not isinstance(batch, tuple) or len(batch) < 2:
+                    raise validation.missing_labels_error(self.num_classes)
+                if isinstance(batch[1], np.ndarray):  # cheap: one batch's labels
+                    validation.check_labels(batch[1], self.num_classes, n=len(batch[1]))
             yield batch if isinstance(batch, tuple) else (batch,)
+
+    def _checked_labels(self, x, y):
+        """``(x, y)`` for `fit` of a conditional model, its labels checked (see `fit`)."""
+        if hasattr(x, "element_spec"):
+            validation.check_label_spec(x.element_spec, self.num_classes)
+            return validation.with_label_range_check(x, self.num_classes), y
+        if isinstance(x, (collections.abc.Iterator, keras.utils.PyDataset)):
+            return x, y  # checked batch by batch (iterators) or when traced (dtype, shape)
+        if y is None:
+            raise validation.missing_labels_error(self.num_classes)
+        if isinstance(y, (np.ndarray, list, tuple)):
+            n = len(x) if hasattr(x, "__len__") else None
+            y = validation.check_labels(y, self.num_classes, n=n)
+        return x, y
 
     def adversarial_train_step(self, data):
         """One training step written with variables; the backend's `Trainer` runs it as
         ``train_step`` (as it is on TensorFlow, inside a stateless scope on JAX)."""
-        slices, size = self._critic_slices(self._real_batch(data))
-        for real in slices:
-            self._record(self._discriminator_step(real))
-        # The generator step reuses the last slice when its objective needs real scores.
-        self._record({"g_loss": self._generator_step(size, real=slices[-1])})
+        real, labels = self._real_batch(data)
+        if labels is None:
+            slices, size = self._critic_slices(real)
+            label_slices = [None] * len(slices)
+        else:
+            slices, label_slices, size = self._critic_slices(real, labels)
+            self.label_counts.assign_add(
+                ops.sum(ops.one_hot(labels, self.num_classes, dtype="float32"), axis=0))
+        for real_slice, label_slice in zip(slices, label_slices):
+            self._record(self._discriminator_step(real_slice, label_slice))
+        # The generator step reuses the last slice when its objective needs real scores, and,
+        # in a conditional model, that slice's labels (draws of the data's label frequencies).
+        self._record({"g_loss": self._generator_step(size, real=slices[-1],
+                                                     labels=label_slices[-1])})
         return reducible_logs({m.name: m.result() for m in self.metrics})
 
     def adversarial_test_step(self, data):
         """The same quantities on a batch of real data, without updating any weight."""
-        real = self._real_batch(data)
+        real, labels = self._real_batch(data)
         batch_size = ops.shape(real)[0]
-        fake = self.generator(self.sample_noise(batch_size), training=False)
-        _, stats = self._discriminator_loss(real, fake, training=False)
-        stats["g_loss"] = self._generator_loss(batch_size, training=False, real=real)
+        fake = self._fake(self.generator, self.sample_noise(batch_size), labels, training=False)
+        _, stats = self._discriminator_loss(real, fake, training=False, labels=labels)
+        stats["g_loss"] = self._generator_loss(batch_size, training=False, real=real,
+                                               labels=labels)
         self._record(stats)
         return reducible_logs({m.name: m.result() for m in self.metrics})
 
@@ -512,6 +641,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             "clip_pattern": self.clip_pattern,
             "ema_decay": variants.OFF if self.ema_decay is None else self.ema_decay,
             "ema_start": self.ema_start,
+            "num_classes": self.num_classes,
             "seed": self.seed,
         }
 

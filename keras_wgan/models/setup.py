@@ -73,7 +73,9 @@ class BatchCounter(keras.callbacks.Callback):
 
 
 def infer_latent_dim(generator):
-    shape = validation._declared_input_shape(generator)
+    """The noise size a generator declares (its only input, or a conditional generator's
+    first, ``[noise, labels]``)."""
+    shape = validation._first_input_shape(generator)
     if shape is None or shape[-1] is None:
         raise ValueError(
             "latent_dim is needed: the generator does not declare its input shape."

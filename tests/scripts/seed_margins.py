@@ -62,6 +62,9 @@ CASES = {
                                                           "warmup_steps": 0}}),
     "mnist_classifier": ("tests.test_evaluation_mnist", "one_epoch_classifier_statistics",
                          "ONE_EPOCH_BOUNDS", {"learning rate 0": {"learning_rate": 0.0}}),
+    "conditional": ("tests.test_conditional", "conditional_ring8_statistics",
+                    "CONDITIONAL_BOUNDS", {"labels independent of points":
+                                           {"shuffle_labels": True}}),
 }
 
 #: variables a configuration sets; a value left in the caller's environment would leak into all

@@ -1,0 +1,371 @@
+"""Class-conditional models: labels in the step, in the penalties, in `generate`, on disk."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+import keras_wgan as kw
+from keras_wgan import architectures
+from keras_wgan.layers import GradientPenalty, R1Penalty, R2Penalty
+from tests.margins import assert_within
+
+# Runs on every installed backend (`make test` repeats these modules under JAX).
+pytestmark = pytest.mark.all_backends
+
+SEEDS = range(5)
+K = 8  # ring8: one class per mode
+
+# Measured by `python tests/scripts/seed_margins.py --cases conditional --seeds 0-9` on TF, JAX,
+# TF with oneDNN off and TF with oneDNN at AVX2 (40 runs): see each line; chance is 1/8. Without
+# the behaviour they fail (`--ablations`, seeds 0-2 on TF and JAX: labels drawn independently of
+# the points): label_accuracy 0.11-0.15, worst_label_accuracy 0.00-0.09.
+CONDITIONAL_BOUNDS = {
+    "label_accuracy": (">", 0.6),  # measured 1.00-1.00
+    "worst_label_accuracy": (">", 0.3),  # measured 1.00-1.00
+}
+
+
+def tiny_conditional_toy(cls=kw.NSGAN, num_classes=K, width=16, **kwargs):
+    return cls(architectures.mlp_generator(2, 2, width, 2, num_classes=num_classes),
+               architectures.mlp_critic(2, width, 2, num_classes=num_classes),
+               num_classes=num_classes, seed=0, **kwargs)
+
+
+def tiny_conditional_images(cls, num_classes=10, **kwargs):
+    norm = "spectral" if cls.variant.critic_norm == "spectral" else None
+    return cls(architectures.dcgan_generator(8, (28, 28, 1), 4, num_classes=num_classes),
+               architectures.dcgan_critic((28, 28, 1), 4, norm=norm, num_classes=num_classes),
+               num_classes=num_classes, seed=0, **kwargs)
+
+
+def nearest_mode(points, name="ring8"):
+    centres, _ = kw.data.mixture_modes(name)
+    return np.linalg.norm(points[:, None, :] - centres[None], axis=-1).argmin(axis=1)
+
+
+def conditional_ring8_statistics(seed, steps=300, shuffle_labels=False):
+    """Train a conditional NSGAN on ring8 labelled by mode for ``steps`` generator steps; the
+    share of samples generated for label k that lie nearest mode k (mean and worst label).
+
+    ``shuffle_labels`` (the ablation) trains on labels drawn independently of the points.
+    """
+    keras.utils.set_random_seed(seed)
+    gan = kw.NSGAN(architectures.mlp_generator(2, 2, 64, 2, num_classes=K),
+                   architectures.mlp_critic(2, 64, 2, num_classes=K), num_classes=K,
+                   seed=seed, critic_steps=1)
+    gan.compile(keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5))
+    data = kw.data.toy_dataset("ring8", 64, seed=seed, labels=True)
+    if shuffle_labels:
+        import tensorflow as tf
+
+        data = data.map(lambda x, y: (x, tf.random.shuffle(y, seed=seed)))
+    gan.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
+    labels = np.repeat(np.arange(K), 100)
+    hits = nearest_mode(gan.generate(len(labels), seed=10_000 + seed, labels=labels)) == labels
+    per_label = [hits[labels == k].mean() for k in range(K)]
+    return {"label_accuracy": float(hits.mean()), "worst_label_accuracy": float(min(per_label))}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_samples_of_label_k_land_at_mode_k(seed):
+    assert_within(conditional_ring8_statistics(seed), CONDITIONAL_BOUNDS)
+
+
+# --- generate -------------------------------------------------------------------------
+
+
+def test_generate_takes_none_an_int_or_one_label_per_sample():
+    gan = tiny_conditional_toy()
+    for labels in (None, 3, np.arange(6) % K, (np.arange(6) % K)[:, None], [0, 1, 2, 3, 4, 5]):
+        samples = gan.generate(6, seed=0, labels=labels)
+        assert samples.shape == (6, 2) and samples.dtype == np.float32
+    assert gan.generate(0, labels=2).shape == (0, 2)
+    same = gan.generate(5, seed=1, labels=4), gan.generate(5, seed=1, labels=4)
+    np.testing.assert_array_equal(*same)
+    np.testing.assert_array_equal(gan.generate(5, seed=1, labels=None),
+                                  gan.generate(5, seed=1, labels=None))
+    # The label reaches the generator: another class, other samples from the same noise.
+    assert not np.allclose(same[0], gan.generate(5, seed=1, labels=5))
+    # labels=k is exactly the generator's output for noise of the seed and that label.
+    noise = kw.sampling.latent_noise(5, 2, seed=1)
+    np.testing.assert_allclose(
+        same[0], ops.convert_to_numpy(gan.generator([noise, np.full(5, 4, "int32")])),
+        rtol=1e-6, atol=1e-6)
+
+
+def test_labels_none_follow_the_training_label_frequencies():
+    gan = tiny_conditional_toy()
+    gan.compile()
+    # Before any fit: uniform over the classes.
+    drawn = gan.sample_labels(8000, seed=0)
+    np.testing.assert_allclose(np.bincount(drawn, minlength=K) / 8000, 1 / K, atol=0.02)
+    points = kw.data.sample("ring8", 128, seed=0)
+    labels = np.array([0] * 96 + [1] * 32)  # classes 0 and 1 only, 3:1
+    gan.fit(points, labels, batch_size=32, epochs=1, verbose=0)
+    counts = ops.convert_to_numpy(gan.label_counts)
+    np.testing.assert_array_equal(counts, np.bincount(labels, minlength=K))
+    drawn = gan.sample_labels(8000, seed=1)
+    assert set(np.unique(drawn)) <= {0, 1}
+    assert abs((drawn == 1).mean() - counts[1] / counts.sum()) < 0.03
+    np.testing.assert_array_equal(drawn, gan.sample_labels(8000, seed=1))
+
+
+def test_generate_uses_the_generator_ema():
+    gan = tiny_conditional_toy(ema_decay=0.9)
+    gan.compile()
+    points, labels = kw.data.sample("ring8", 256, seed=0, labels=True)
+    gan.fit(points, labels, batch_size=64, epochs=1, verbose=0)
+    noise = kw.sampling.latent_noise(6, 2, seed=3)
+    six = np.full(6, 6, "int32")
+    np.testing.assert_allclose(gan.generate(6, seed=3, labels=6),
+                               ops.convert_to_numpy(gan.ema_generator([noise, six])),
+                               rtol=1e-5, atol=1e-6)
+    assert not np.allclose(gan.generate(6, seed=3, labels=6),
+                           gan.generate(6, seed=3, labels=6, use_ema=False))
+
+
+# --- the projection critic, conditional batch norm, penalties -------------------------
+
+
+@pytest.mark.parametrize("builder", ["mlp", "dcgan"])
+def test_projection_critic_is_psi_of_phi_plus_embedding_dot_phi(builder):
+    rng = np.random.default_rng(0)
+    if builder == "mlp":
+        critic = architectures.mlp_critic(2, 8, 2, num_classes=5)
+        x = rng.normal(size=(6, 2)).astype("float32")
+        features = critic.get_layer("hidden1").output
+    else:
+        critic = architectures.dcgan_critic((28, 28, 1), 4, num_classes=5)
+        x = rng.uniform(-1, 1, size=(6, 28, 28, 1)).astype("float32")
+        features = critic.get_layer("score").input
+    labels = np.array([0, 1, 2, 3, 4, 2], "int32")
+    phi = ops.convert_to_numpy(keras.Model(critic.inputs[0], features)(x)).astype("float64")
+    kernel, bias = critic.get_layer("score").get_weights()
+    (table,) = critic.get_layer("class_embedding").get_weights()
+    # Give the embedding distinct rows (its initial values are small) so a wrong row shows.
+    table = rng.normal(size=table.shape).astype("float32")
+    critic.get_layer("class_embedding").set_weights([table])
+    expected = phi @ kernel + bias + np.sum(table[labels] * phi, axis=1, keepdims=True)
+    got = ops.convert_to_numpy(critic([x, labels]))
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_spectral_projection_critic_normalizes_the_class_embedding():
+    critic = architectures.mlp_critic(2, 8, 2, norm="spectral", num_classes=4)
+    wrapped = critic.get_layer("class_embedding_sn")
+    table = np.random.default_rng(0).normal(size=(4, 8)).astype("float32") * 5
+    wrapped.layer.set_weights([table])
+    for _ in range(30):  # power iterations refine u in training calls
+        critic([np.zeros((2, 2), "float32"), np.array([0, 1])], training=True)
+    sigma = np.linalg.svd(table, compute_uv=False)[0]
+    assert wrapped.spectral_norm_estimate() == pytest.approx(sigma, rel=1e-2)
+
+
+def test_conditional_batch_norm_applies_the_label_s_scale_and_shift():
+    layer = architectures.ConditionalBatchNormalization(3, epsilon=1e-5)
+    x = np.random.default_rng(0).normal(2.0, 3.0, size=(6, 4, 4, 2)).astype("float32")
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    layer.build([x.shape, labels.shape])
+    gamma = np.array([[1, 2], [3, 4], [5, 6]], "float32")
+    beta = np.array([[0, 1], [2, 3], [4, 5]], "float32")
+    layer.gamma.assign(gamma)
+    layer.beta.assign(beta)
+    got = ops.convert_to_numpy(layer([x, labels], training=True))
+    mean, var = x.mean(axis=(0, 1, 2)), x.var(axis=(0, 1, 2))
+    normalized = (x - mean) / np.sqrt(var + 1e-5)
+    expected = normalized * gamma[labels][:, None, None, :] + beta[labels][:, None, None, :]
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+
+
+def label_linear_critic(rows):
+    """``f(x, y) = w_y . x``: its input gradient at any ``x`` is the label's row ``w_y``."""
+    x, y = keras.Input((2,)), keras.Input((), dtype="int32")
+    table = keras.layers.Embedding(len(rows), 2, name="rows")
+    critic = keras.Model([x, y], keras.layers.Dot(axes=1)([table(y), x]))
+    table.set_weights([np.asarray(rows, "float32")])
+    return critic
+
+
+@pytest.mark.parametrize("name, penalty", [
+    ("gradient_penalty", GradientPenalty(10.0)),
+    ("r1_penalty", R1Penalty(4.0)),
+    ("r2_penalty", R2Penalty(4.0)),
+], ids=["gp", "r1", "r2"])
+def test_penalties_differentiate_the_critic_at_the_examples_own_labels(name, penalty):
+    rows = [[3.0, 4.0], [0.6, 0.8], [0.0, 0.5]]  # |w_y| = 5, 1, 0.5
+    norms = np.linalg.norm(rows, axis=1)
+    gan = kw.WGAN(architectures.mlp_generator(2, 2, 8, 1, num_classes=3),
+                  label_linear_critic(rows), num_classes=3, penalties={name: penalty},
+                  clip_value="none")
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(size=(6, 2)).astype("float32"), rng.normal(size=(6, 2)).astype("float32")
+    labels = np.array([0, 1, 2, 1, 1, 0], "int32")
+    _, stats = gan._discriminator_loss(ops.convert_to_tensor(real), ops.convert_to_tensor(fake),
+                                       training=True, labels=ops.convert_to_tensor(labels))
+    def expected(at):  # the penalty with the critic's gradient norm at each example = at
+        return 10.0 * np.mean((at - 1.0) ** 2) if name == "gradient_penalty" else (
+            2.0 * np.mean(at ** 2))
+
+    assert float(stats[name]) == pytest.approx(expected(norms[labels]), rel=1e-5)
+    # Scored at any other labels (here: all class 0) the penalty would differ.
+    assert not np.isclose(float(stats[name]), expected(norms[np.zeros_like(labels)]))
+
+
+# --- every variant, on disk ------------------------------------------------------------
+
+
+MODELS = [variant.model_class for variant in kw.models.VARIANTS.values()]
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
+def test_every_variant_fits_conditionally_saves_loads_and_fits_again(cls, tmp_path):
+    gan = tiny_conditional_images(cls, ema_decay=0.9)
+    gan.compile()
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (4 * gan.critic_steps, 28, 28, 1)).astype("float32")
+    labels = rng.integers(0, 10, len(images))
+    gan.fit(images, labels, batch_size=2 * gan.critic_steps, epochs=1, verbose=0)
+    assert float(ops.convert_to_numpy(gan.label_counts).sum()) == len(images)
+    path = tmp_path / "gan.keras"
+    gan.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded) is cls and loaded.num_classes == 10
+    assert loaded.get_config()["num_classes"] == 10
+    np.testing.assert_array_equal(ops.convert_to_numpy(loaded.label_counts),
+                                  ops.convert_to_numpy(gan.label_counts))
+    for which in ({}, {"use_ema": False}):
+        np.testing.assert_allclose(loaded.generate(10, seed=4, labels=np.arange(10), **which),
+                                   gan.generate(10, seed=4, labels=np.arange(10), **which),
+                                   atol=1e-6)
+    np.testing.assert_array_equal(loaded.generate(3, seed=2), gan.generate(3, seed=2))
+    loaded.fit(images, labels, batch_size=2 * gan.critic_steps, epochs=1, verbose=0)
+    assert loaded.generator_optimizer.iterations.numpy() == 4
+
+
+def test_config_round_trip_keeps_num_classes():
+    gan = tiny_conditional_toy(kw.WGANGP, critic_steps=2)
+    clone = kw.WGANGP.from_config(gan.get_config())
+    assert clone.num_classes == K and clone.conditional
+    assert kw.WGANGP.from_config({**tiny_unconditional().get_config()}).num_classes is None
+
+
+def tiny_unconditional():
+    return kw.NSGAN(architectures.mlp_generator(2, 2, 8, 1), architectures.mlp_critic(2, 8, 1),
+                    seed=0)
+
+
+def test_an_unconditional_model_ignores_labels_and_keeps_no_label_state():
+    gan = tiny_unconditional()
+    assert gan.num_classes is None and gan.label_counts is None
+    assert gan.get_config()["num_classes"] is None
+    points, labels = kw.data.sample("ring8", 64, seed=0, labels=True)
+    weights = []
+    for with_labels in (False, True):
+        keras.utils.set_random_seed(0)
+        gan = tiny_unconditional()
+        gan.compile()
+        gan.fit(points, labels if with_labels else None, batch_size=32, epochs=1, verbose=0,
+                shuffle=False)
+        weights.append(gan.generator.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)
+
+
+# --- bad input: one line naming the fix -------------------------------------------------
+
+
+def test_fit_without_labels_is_refused():
+    gan = tiny_conditional_toy()
+    gan.compile()
+    points = kw.data.sample("ring8", 64, seed=0)
+    missing = r"^This model is class-conditional \(num_classes=8\) but the data has no labels"
+    with pytest.raises(ValueError, match=missing):
+        gan.fit(points, batch_size=32, verbose=0)
+    with pytest.raises(ValueError, match=missing):
+        gan.fit(kw.data.toy_dataset("ring8", 32, seed=0), steps_per_epoch=1, verbose=0)
+    with pytest.raises(ValueError, match=missing):
+        gan.fit(iter([points[:32]]), verbose=0)
+
+
+@pytest.mark.parametrize("labels, match", [
+    (np.full(64, 8), r"labels must be in \[0, 8\) \(num_classes=8\), got 8: map the classes"),
+    (np.full(64, -1), r"labels must be in \[0, 8\) \(num_classes=8\), got -1"),
+    (np.zeros(64, "float32"), r"labels must be integer class indices in \[0, 8\), got dtype "
+                              r"float32: convert them"),
+    (np.array(["a"] * 64), "labels must be integer class indices"),
+    (np.eye(8, dtype="int32")[np.zeros(64, int)], r"must have shape \(n,\) or \(n, 1\).*argmax"),
+    (np.zeros(10, "int32"), "labels give 10 labels for 64 examples"),
+])
+def test_bad_numpy_labels_are_refused_before_training(labels, match):
+    gan = tiny_conditional_toy()
+    gan.compile()
+    points = kw.data.sample("ring8", 64, seed=0)
+    with pytest.raises(ValueError, match=match):
+        gan.fit(points, labels, batch_size=32, verbose=0)
+    assert gan.generator_optimizer.iterations.numpy() == 0
+
+
+def test_bad_labels_in_a_dataset_are_refused():
+    import tensorflow as tf
+
+    gan = tiny_conditional_toy()
+    gan.compile()
+    points = kw.data.sample("ring8", 64, seed=0)
+    floats = tf.data.Dataset.from_tensor_slices((points, np.zeros(64, "float32"))).batch(32)
+    with pytest.raises(ValueError, match="Labels must be integer class indices in"):
+        gan.fit(floats, verbose=0)
+    # Out of range in the second batch: found as it streams, one line.
+    labels = np.concatenate([np.zeros(32), np.full(32, 9)]).astype("int32")
+    outside = tf.data.Dataset.from_tensor_slices((points, labels)).batch(32)
+    with pytest.raises(ValueError, match=r"^A batch of labels holds values outside \[0, 8\) "
+                                         r"\(num_classes=8\): map the classes to 0..7"):
+        gan.fit(outside, verbose=0)
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 8\)"):
+        gan.fit(iter([(points[:32], labels[32:])]), verbose=0)
+
+
+@pytest.mark.parametrize("labels, match", [
+    (8, r"labels= must be in \[0, 8\) \(num_classes=8\), got 8"),
+    (-1, r"labels= must be in \[0, 8\)"),
+    (2.0, "labels= must be integer class indices"),
+    (True, "labels= must be integer class indices"),
+    ([1, 2], "labels= give 2 labels for 4 examples: pass one label per example"),
+    (np.zeros((4, 2), "int32"), r"labels= must have shape \(n,\) or \(n, 1\)"),
+    (np.full(4, 8), r"labels= must be in \[0, 8\)"),
+])
+def test_bad_generate_labels_are_refused(labels, match):
+    with pytest.raises(ValueError, match=match):
+        tiny_conditional_toy().generate(4, labels=labels)
+
+
+def test_labels_for_an_unconditional_model_are_refused():
+    with pytest.raises(ValueError, match="labels= is for class-conditional models"):
+        tiny_unconditional().generate(4, labels=1)
+
+
+@pytest.mark.parametrize("value", [1, 0, -3, 2.5, "10", True, float("nan")])
+def test_num_classes_must_be_an_integer_of_at_least_two(value):
+    with pytest.raises(ValueError, match=r"^num_classes must be an integer >= 2 \(the number "
+                                         r"of classes\), or None for an unconditional model"):
+        kw.NSGAN(architectures.mlp_generator(2, 2, 8, 1), architectures.mlp_critic(2, 8, 1),
+                 num_classes=value)
+    with pytest.raises(ValueError, match="^num_classes must be an integer >= 2"):
+        architectures.mlp_generator(2, 2, 8, 1, num_classes=value)
+
+
+def test_networks_must_match_the_model_s_conditioning():
+    plain = architectures.mlp_generator(2, 2, 8, 1), architectures.mlp_critic(2, 8, 1)
+    labelled = (architectures.mlp_generator(2, 2, 8, 1, num_classes=3),
+                architectures.mlp_critic(2, 8, 1, num_classes=3))
+    with pytest.raises(ValueError, match=r"num_classes=3 needs a conditional generator taking "
+                                         r"\[noise, labels\]"):
+        kw.NSGAN(plain[0], labelled[1], num_classes=3)
+    with pytest.raises(ValueError, match=r"num_classes=3 needs a conditional discriminator"):
+        kw.NSGAN(labelled[0], plain[1], num_classes=3)
+    with pytest.raises(ValueError, match="The generator takes 2 inputs .* pass num_classes="):
+        kw.NSGAN(labelled[0], plain[1])
+    with pytest.raises(ValueError, match="The discriminator takes 2 inputs"):
+        kw.NSGAN(plain[0], labelled[1])
+    with pytest.raises(ValueError, match="norm='conditional_batch' needs num_classes="):
+        architectures.dcgan_generator(8, (28, 28, 1), 4, norm="conditional_batch")
