@@ -5,6 +5,10 @@ GradientPenalty(10.0)}``) and logs each under its name. Every penalty is a `Pena
 ``penalty(real, fake, critic=f)`` it returns one scalar, already multiplied by its weight, that
 the model adds to the critic's loss. A new penalty is one new subclass; every penalty on the
 critic's input gradients computes them with `scaled_input_gradients`.
+
+For a class-conditional critic ``f(x, y)`` the model passes ``critic=lambda x: f([x, y])`` with
+the batch's labels ``y`` held fixed (real and fake examples of a critic step share them), so
+every penalty perturbs or interpolates ``x`` only and scores it at its own example's label.
 """
 
 import keras

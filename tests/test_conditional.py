@@ -369,3 +369,73 @@ def test_networks_must_match_the_model_s_conditioning():
         kw.NSGAN(plain[0], labelled[1])
     with pytest.raises(ValueError, match="norm='conditional_batch' needs num_classes="):
         architectures.dcgan_generator(8, (28, 28, 1), 4, norm="conditional_batch")
+
+
+# --- the hub: presets and .keras files of conditional models --------------------------
+
+
+def trained_conditional_images(cls=kw.NSGAN):
+    gan = tiny_conditional_images(cls, ema_decay=0.9)
+    gan.compile()
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (8, 28, 28, 1)).astype("float32")
+    gan.fit(images, np.array([7, 7, 7, 7, 7, 7, 1, 1]), batch_size=4, epochs=1, verbose=0)
+    return gan
+
+
+def test_a_conditional_preset_loads_and_generates_a_class(tmp_path):
+    gan = trained_conditional_images()
+    meta = kw.hub.save_preset(gan, tmp_path / "whole")
+    assert meta["num_classes"] == 10 and meta["kind"] == "gan"
+    assert meta["label_frequencies"][7] == pytest.approx(0.75)
+    loaded = kw.hub.load(tmp_path / "whole")
+    assert loaded.num_classes == 10 and loaded.conditional
+    sevens = loaded.generate(16, seed=3, labels=7)
+    assert sevens.shape == (16, 28, 28, 1)
+    np.testing.assert_allclose(sevens, gan.generate(16, seed=3, labels=7), atol=1e-6)
+    # labels=None draws from the recorded training frequencies: 7 three times in four.
+    drawn = kw.sampling.class_labels(4000, 10, None, meta["label_frequencies"], seed=0)
+    assert set(np.unique(drawn)) == {1, 7} and abs((drawn == 7).mean() - 0.75) < 0.03
+    np.testing.assert_array_equal(loaded.generate(5, seed=2), loaded.generate(5, seed=2))
+    # The generator alone, stored in float16 (as the preset builder stores it): its classes
+    # are read from its label embedding.
+    meta16 = kw.hub.save_preset(gan.sampling_generator, tmp_path / "g16", weights_dtype="float16")
+    assert meta16["num_classes"] == 10 and "label_frequencies" not in meta16
+    assert meta16["float16_max_abs_error"] <= meta16["float16_tolerance"]
+    small = kw.hub.load(tmp_path / "g16")
+    np.testing.assert_allclose(small.generate(16, seed=3, labels=7), sevens, atol=2e-2)
+    with pytest.raises(ValueError, match=r"labels= must be in \[0, 10\)"):
+        small.generate(2, labels=10)
+
+
+def test_a_conditional_keras_file_loads_through_the_hub(tmp_path):
+    gan = trained_conditional_images()
+    gan.save(tmp_path / "gan.keras")
+    generator = kw.hub.load(tmp_path / "gan.keras")
+    assert generator.num_classes == 10
+    np.testing.assert_allclose(generator.generate(4, seed=1, labels=[0, 1, 2, 3]),
+                               gan.generate(4, seed=1, labels=[0, 1, 2, 3]), atol=1e-6)
+    generator.save(tmp_path / "pretrained.keras")
+    again = keras.saving.load_model(tmp_path / "pretrained.keras")
+    assert again.num_classes == 10
+    np.testing.assert_allclose(again.generate(4, seed=1, labels=9),
+                               generator.generate(4, seed=1, labels=9), atol=1e-6)
+    assert kw.hub.load(tmp_path / "gan.keras", whole_model=True).num_classes == 10
+
+
+def test_preset_metadata_must_agree_with_the_generator_s_classes(tmp_path):
+    import json
+
+    kw.hub.save_preset(trained_conditional_images().sampling_generator, tmp_path / "p")
+    metadata = json.loads((tmp_path / "p" / "metadata.json").read_text())
+    metadata["num_classes"] = 12
+    (tmp_path / "p" / "metadata.json").write_text(json.dumps(metadata))
+    with pytest.raises(kw.hub.PresetFormatError,
+                       match="metadata.json gives num_classes 12 but the model has 10"):
+        kw.hub.load(tmp_path / "p")
+
+
+def test_labels_for_an_unconditional_preset_are_refused(tmp_path):
+    kw.hub.save_preset(tiny_unconditional(), tmp_path / "plain")
+    with pytest.raises(ValueError, match="labels= is for class-conditional generators"):
+        kw.hub.load(tmp_path / "plain").generate(2, labels=1)

@@ -11,6 +11,10 @@ from `(B, latent_dim)` noise to samples) or a whole GAN (any registered `keras.M
     dataset, training_steps     what it was trained on, and for how long
     metrics                     {name: value} measured on this checkpoint
     latent_dim, output_shape    the generator's input size and sample shape
+    num_classes                 a class-conditional generator's number of classes (absent or
+                                null: unconditional)
+    label_frequencies           optional: the training label frequencies `generate(labels=None)`
+                                draws from (saved from a conditional GAN's label counts)
     weights_dtype               "float32" or "float16" (storage only; layers compute as saved)
     float16_max_abs_error       worst output difference vs float32 on fixed noise (float16 only)
     float16_tolerance           the bound that difference was checked against
@@ -30,7 +34,7 @@ import numpy as np
 
 from keras_wgan.hashing import sha256_file
 from keras_wgan.hub.errors import IntegrityError, PresetFormatError
-from keras_wgan.hub.generator import PretrainedGenerator, generator_of
+from keras_wgan.hub.generator import PretrainedGenerator, generator_of, label_classes
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
@@ -79,6 +83,32 @@ def _probe_latent(latent_dim, n=16):
     return np.random.default_rng(0).standard_normal((n, latent_dim)).astype("float32")
 
 
+def _probe_inputs(latent_dim, num_classes, n=16):
+    """Fixed inputs to compare outputs on: noise, and for a conditional generator every class
+    in turn."""
+    latent = _probe_latent(latent_dim, n)
+    return latent if num_classes is None else [latent, np.arange(n, dtype="int32") % num_classes]
+
+
+def _classes_of(model, generator):
+    """``(num_classes, label frequencies or None)`` of what is saved; ``(None, None)`` when the
+    generator is unconditional."""
+    if len(getattr(generator, "inputs", None) or []) != 2:
+        return None, None
+    num_classes = getattr(model, "num_classes", None) or label_classes(generator)
+    if num_classes is None:
+        raise ValueError("save_preset: the conditional generator's number of classes cannot be "
+                         "read from its layers; save the whole GAN, or a PretrainedGenerator "
+                         "given num_classes=")
+    counts = getattr(model, "label_counts", None)
+    frequencies = None
+    if counts is not None:
+        counts = np.asarray(keras.ops.convert_to_numpy(counts), dtype="float64")
+        if counts.sum() > 0:
+            frequencies = [round(float(c), 6) for c in counts / counts.sum()]
+    return int(num_classes), frequencies
+
+
 def save_preset(model, directory, *, metadata=None, weights_dtype="float32",
                 tolerance=FLOAT16_TOLERANCE, overwrite=False):
     """Writes `model` (a generator or a whole GAN) as a preset folder; returns its metadata.
@@ -103,7 +133,10 @@ def save_preset(model, directory, *, metadata=None, weights_dtype="float32",
     if directory.exists() and not overwrite:
         raise FileExistsError(f"{directory} exists; pass overwrite=True or choose another folder")
     obj, generator, kind, inherited = _split(model)
-    latent_dim = int(getattr(model, "latent_dim", None) or generator.input_shape[-1])
+    inputs = getattr(generator, "inputs", None)
+    latent_dim = int(getattr(model, "latent_dim", None)
+                     or (inputs[0].shape if inputs else generator.input_shape)[-1])
+    num_classes, frequencies = _classes_of(model, generator)
     meta = {"description": "", "family": None, "dataset": None, "training_steps": None,
             "metrics": {}, "version": 1}
     meta.update(inherited)
@@ -114,6 +147,10 @@ def save_preset(model, directory, *, metadata=None, weights_dtype="float32",
         "output_shape": list(generator.output_shape[1:]), "weights_dtype": weights_dtype,
         "keras_version": keras.__version__,
     })
+    if num_classes is not None:
+        meta["num_classes"] = num_classes
+        if frequencies is not None:
+            meta["label_frequencies"] = frequencies
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; the result is shared
@@ -126,7 +163,8 @@ def save_preset(model, directory, *, metadata=None, weights_dtype="float32",
             os.replace(staging / WEIGHTS_FILE, full)
             _cast_weights_file(full, staging / WEIGHTS_FILE, "float16")
             full.unlink()
-            meta.update(_check_float16(staging, kind, generator, latent_dim, tolerance))
+            meta.update(_check_float16(staging, kind, generator, latent_dim, tolerance,
+                                       num_classes))
         meta["files"] = {name: sha256_file(staging / name) for name in (CONFIG_FILE, WEIGHTS_FILE)}
         (staging / METADATA_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         if directory.exists():
@@ -137,12 +175,12 @@ def save_preset(model, directory, *, metadata=None, weights_dtype="float32",
     return meta
 
 
-def _check_float16(staging, kind, generator, latent_dim, tolerance):
+def _check_float16(staging, kind, generator, latent_dim, tolerance, num_classes=None):
     reloaded = _build(staging, kind)
     reloaded_generator = (
         getattr(reloaded, "sampling_generator", None) or reloaded.generator
     ) if kind == "gan" else reloaded
-    latent = _probe_latent(latent_dim)
+    latent = _probe_inputs(latent_dim, num_classes)
     want = keras.ops.convert_to_numpy(generator(latent, training=False))
     got = keras.ops.convert_to_numpy(reloaded_generator(latent, training=False))
     error = float(np.max(np.abs(want.astype("float64") - got.astype("float64"))))
