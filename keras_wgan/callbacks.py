@@ -23,7 +23,10 @@ class SampleGrid(keras.callbacks.Callback):
     """After every ``every`` epochs, write ``directory/epoch_XXX.png`` from fixed noise.
 
     The noise is the same at every epoch (``seed``), so the grids show one set of samples
-    evolving. Image models get an image grid; 2-D models a scatter plot against ``real``.
+    evolving. Image models get an image grid; 2-D models a scatter plot against ``real``. A
+    class-conditional model's grid has one class per row (`plotting.class_rows`: the first
+    ``min(num_classes, n)`` classes, ``n // rows`` samples each); its 2-D samples are coloured
+    by class, without the critic's contours (they depend on the class).
 
     Args:
         directory: where the PNGs go (created if missing).
@@ -44,15 +47,17 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
-        samples = self.model.generate(self.n, seed=self.seed)
+        samples, labels, columns = plotting.model_samples(self.model, self.n, self.seed)
         path = os.path.join(self.directory, f"epoch_{epoch + 1:03d}.png")
         if samples.ndim == 4:
-            plotting.save_image_grid(samples, path)
+            plotting.save_image_grid(samples, path, columns=columns)
         else:
             plt = plotting._pyplot()
             fig, ax = plt.subplots(figsize=(4, 4))
             real = self.real if self.real is not None else samples[:0]
-            plotting.draw_toy_panel(ax, real, samples, self.model.discriminator, title=f"epoch {epoch + 1}")
+            critic = self.model.discriminator if labels is None else None
+            plotting.draw_toy_panel(ax, real, samples, critic, title=f"epoch {epoch + 1}",
+                                    labels=labels)
             plotting.save_figure(fig, path)
         self.paths.append(path)
 
@@ -234,10 +239,10 @@ class TensorBoardSamples(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         import tensorflow as tf
 
-        samples = self.model.generate(self.n, seed=self.seed)
+        samples, _, columns = plotting.model_samples(self.model, self.n, self.seed)
         if samples.ndim != 4:
             return
-        grid = plotting.image_grid(samples)[None].astype("float32") / 255.0
+        grid = plotting.image_grid(samples, columns)[None].astype("float32") / 255.0
         with _tensorboard_writes(self.log_dir):
             if self._writer is None:
                 self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "samples"))

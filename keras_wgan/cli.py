@@ -152,6 +152,9 @@ def _add_sample(sub):
     p.add_argument("--n", type=integer(1, MAX_SAMPLES), default=64, help="number of samples (64)")
     p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--out", default="samples.png", help="PNG path (samples.png)")
+    p.add_argument("--label", type=integer(0), default=None,
+                   help="class-conditional models: draw every sample of this class (default: "
+                   "one class per row)")
 
 
 def _add_export(sub):

@@ -29,15 +29,23 @@ def sample(args):
     from keras_wgan import hub, plotting
 
     generator = hub.load(args.source)
-    samples = generator.generate(args.n, seed=args.seed)
+    label = getattr(args, "label", None)
+    if label is not None:
+        if not getattr(generator, "num_classes", None):
+            raise ValueError(f"--label {label}: {args.source} is not class-conditional; "
+                             "drop --label")
+        samples = generator.generate(args.n, seed=args.seed, labels=label)
+        labels, columns = None, None
+    else:  # a conditional generator's grid: one class per row
+        samples, labels, columns = plotting.model_samples(generator, args.n, args.seed)
     if samples.ndim == 4:
-        plotting.save_image_grid(samples, args.out)
+        plotting.save_image_grid(samples, args.out, columns=columns)
     else:
         plt = plotting._pyplot()
         fig, ax = plt.subplots(figsize=(4, 4))
-        plotting.draw_toy_panel(ax, samples[:0], samples, title=args.source)
+        plotting.draw_toy_panel(ax, samples[:0], samples, title=args.source, labels=labels)
         plotting.save_figure(fig, args.out)
-    print(f"wrote {args.n} samples to {args.out}")
+    print(f"wrote {len(samples)} samples to {args.out}")
     return 0
 
 

@@ -22,6 +22,25 @@ def _pyplot():
     return plt
 
 
+def class_rows(num_classes, n):
+    """``(labels, columns)`` of a sample grid with one class per row: the first
+    ``min(num_classes, n)`` classes, ``max(1, n // rows)`` samples of each, in class order."""
+    rows = max(1, min(int(num_classes), int(n)))
+    columns = max(1, int(n) // rows)
+    return np.repeat(np.arange(rows, dtype="int32"), columns), columns
+
+
+def model_samples(model, n, seed):
+    """``(samples, labels, columns)`` for a figure of ``n`` samples of ``model`` from ``seed``:
+    a conditional model's arranged one class per row (`class_rows`), ``labels`` and
+    ``columns`` None for an unconditional one."""
+    num_classes = getattr(model, "num_classes", None)
+    if not num_classes:
+        return model.generate(n, seed=seed), None, None
+    labels, columns = class_rows(num_classes, n)
+    return model.generate(len(labels), seed=seed, labels=labels), labels, columns
+
+
 def image_grid(images, columns=None):
     """Tile ``(N, H, W, C)`` images in [-1, 1] into one ``uint8`` array (gaps of 2 pixels)."""
     images = np.asarray(images, dtype="float32")
@@ -125,8 +144,12 @@ def critic_surface(critic, limit, resolution=80):
     return xx, yy, scores
 
 
-def draw_toy_panel(ax, real, fake, critic=None, limit=None, title=None):
-    """Real points, generated points and (optionally) the critic's contours on one axis."""
+def draw_toy_panel(ax, real, fake, critic=None, limit=None, title=None, labels=None):
+    """Real points, generated points and (optionally) the critic's contours on one axis.
+
+    ``labels`` (a conditional model's class of each generated point) colours the generated
+    points by class.
+    """
     if limit is None:
         points = np.concatenate([np.reshape(real, (-1, 2)), np.reshape(fake, (-1, 2))])
         limit = float(np.abs(points).max()) * 1.3 if len(points) else 1.0
@@ -134,7 +157,11 @@ def draw_toy_panel(ax, real, fake, critic=None, limit=None, title=None):
         xx, yy, scores = critic_surface(critic, limit)
         ax.contourf(xx, yy, scores, levels=20, cmap="coolwarm", alpha=0.6)
     ax.scatter(real[:, 0], real[:, 1], s=2, c="black", alpha=0.4, label="real")
-    ax.scatter(fake[:, 0], fake[:, 1], s=2, c="gold", alpha=0.6, label="generated")
+    if labels is None:
+        ax.scatter(fake[:, 0], fake[:, 1], s=2, c="gold", alpha=0.6, label="generated")
+    else:
+        ax.scatter(fake[:, 0], fake[:, 1], s=3, c=np.asarray(labels) % 20, cmap="tab20",
+                   vmin=0, vmax=19, alpha=0.8, label="generated")
     ax.set_xlim(-limit, limit)
     ax.set_ylim(-limit, limit)
     ax.set_aspect("equal")

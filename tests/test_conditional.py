@@ -439,3 +439,50 @@ def test_labels_for_an_unconditional_preset_are_refused(tmp_path):
     kw.hub.save_preset(tiny_unconditional(), tmp_path / "plain")
     with pytest.raises(ValueError, match="labels= is for class-conditional generators"):
         kw.hub.load(tmp_path / "plain").generate(2, labels=1)
+
+
+# --- figures and the command line -------------------------------------------------------
+
+
+def test_sample_grids_have_one_class_per_row(tmp_path):
+    from PIL import Image
+
+    from keras_wgan import callbacks, plotting
+
+    gan = trained_conditional_images()
+    samples, labels, columns = plotting.model_samples(gan, 64, seed=0)
+    assert columns == 6 and labels.tolist() == [k for k in range(10) for _ in range(6)]
+    np.testing.assert_array_equal(samples, gan.generate(60, seed=0, labels=labels))
+    grid = callbacks.SampleGrid(tmp_path / "samples", n=64)
+    grid.set_model(gan)
+    grid.on_epoch_end(0)
+    with Image.open(tmp_path / "samples" / "epoch_001.png") as picture:
+        # 10 rows and 6 columns of 28 + 2 pixels (plus a 2-pixel border), drawn at 2x.
+        assert picture.size == ((6 * 30 + 2) * 2, (10 * 30 + 2) * 2)
+    toy = tiny_conditional_toy()
+    grid = callbacks.SampleGrid(tmp_path / "toy", n=16, real=kw.data.sample("ring8", 16))
+    grid.set_model(toy)
+    grid.on_epoch_end(0)
+    assert (tmp_path / "toy" / "epoch_001.png").stat().st_size > 0
+
+
+def test_sample_command_draws_a_class_or_one_class_per_row(tmp_path, capsys):
+    from keras_wgan import cli
+
+    trained_conditional_images().save(tmp_path / "gan.keras")
+    assert cli.main(["sample", str(tmp_path / "gan.keras"), "--n", "20",
+                     "--out", str(tmp_path / "rows.png")]) == 0
+    assert "wrote 20 samples" in capsys.readouterr().out
+    assert cli.main(["sample", str(tmp_path / "gan.keras"), "--n", "8", "--label", "7",
+                     "--out", str(tmp_path / "sevens.png")]) == 0
+    assert (tmp_path / "sevens.png").exists()
+    code = cli.main(["sample", str(tmp_path / "gan.keras"), "--label", "10",
+                     "--out", str(tmp_path / "bad.png")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "\n" not in err and r"labels= must be in [0, 10)" in err
+    tiny_unconditional().save(tmp_path / "plain.keras")
+    code = cli.main(["sample", str(tmp_path / "plain.keras"), "--label", "1",
+                     "--out", str(tmp_path / "plain.png")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "is not class-conditional; drop --label" in err
+    assert not (tmp_path / "bad.png").exists() and not (tmp_path / "plain.png").exists()

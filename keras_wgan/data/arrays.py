@@ -5,6 +5,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from keras_wgan.data import labels as class_labels
 from keras_wgan.data import pipeline
 from keras_wgan.data.idx import read_idx
 from keras_wgan.data.transforms import as_size, image_transform
@@ -29,8 +30,13 @@ def array_dataset(
     cache="auto",
     repeat=False,
     check_finite=True,
+    labels=None,
 ):
     """A dataset of float32 ``(batch_size, H, W, C)`` batches in [-1, 1] from an in-memory array.
+
+    With ``labels`` (integer class indices, one per image) it yields ``(images, labels)``
+    batches, labels int32 ``(batch_size,)``, shuffled with their images, and carries
+    ``class_names`` (``"0"`` to the largest label), for a class-conditional model.
 
     Args:
         images: array-like ``(N, H, W)`` or ``(N, H, W, C)`` with C in {1, 2, 3, 4}.
@@ -48,15 +54,16 @@ def array_dataset(
             (cropped, resized, converted): the raw array is in memory already.
         repeat: repeat endlessly (then pass ``steps_per_epoch`` to ``fit``).
         check_finite: reject NaN/Inf in float arrays (one pass over the data).
+        labels: None, or an array ``(N,)`` / ``(N, 1)`` of integer class indices >= 0.
     """
     return _from_array(
         images, batch_size, "the array", image_size=image_size, channels=channels, crop=crop,
         value_range=value_range, shuffle=shuffle, seed=seed, cache=cache, repeat=repeat,
-        check_finite=check_finite,
+        check_finite=check_finite, labels=labels,
     )
 
 
-def idx_dataset(path, batch_size, *, split="train", **options):
+def idx_dataset(path, batch_size, *, split="train", labels=None, **options):
     """Images from an MNIST-style IDX file, or from a folder holding them, as in `array_dataset`.
 
     Args:
@@ -65,8 +72,11 @@ def idx_dataset(path, batch_size, *, split="train", **options):
             (a folder with a single idx3 file uses it whatever the split).
         batch_size: images per batch.
         split: "train" or "test" (used for folders only).
+        labels: None, or ``"inferred"``: ``(images, labels)`` batches with the labels of the
+            ``*-labels-idx1-ubyte[.gz]`` file beside the images (MNIST's naming).
         **options: any keyword of `array_dataset`.
     """
+    class_labels.check_label_option(labels, f"IDX file {path}")
     path = os.fspath(path)
     if os.path.isdir(path):
         path = find_idx_file(path, split)
@@ -78,7 +88,22 @@ def idx_dataset(path, batch_size, *, split="train", **options):
             f"{path} holds an array of shape {images.shape}, not images (N, H, W): "
             "point at the '*-images-idx3-ubyte' file, not the labels."
         )
-    return _from_array(images, batch_size, path, **options)
+    if labels is not None:
+        labels = read_idx(labels_file(path))
+    return _from_array(images, batch_size, path, labels=labels, **options)
+
+
+def labels_file(images_path):
+    """The ``*-labels-idx1-ubyte[.gz]`` file beside an ``*-images-idx3-ubyte[.gz]`` one."""
+    folder, name = os.path.split(images_path)
+    path = os.path.join(folder, name.replace("images-idx3", "labels-idx1"))
+    if path == images_path or not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"No labels file beside {images_path} (expected "
+            f"{os.path.basename(path) if path != images_path else '*-labels-idx1-ubyte[.gz]'}): "
+            "add it, or load without labels."
+        )
+    return path
 
 
 def find_idx_file(directory, split):
@@ -102,10 +127,12 @@ def find_idx_file(directory, split):
 
 def _from_array(
     images, batch_size, source, *, image_size=None, channels=None, crop=None, value_range=None,
-    shuffle=True, seed=None, cache="auto", repeat=False, check_finite=True,
+    shuffle=True, seed=None, cache="auto", repeat=False, check_finite=True, labels=None,
 ):
     images = _as_image_array(images, source)
     n, h, w, c = images.shape
+    if labels is not None:
+        labels = class_labels.as_labels(labels, n, source)
     batch_size = pipeline.check_batch_size(batch_size, n, source)
     value_range = _check_values(images, value_range, check_finite, source)
     if images.dtype != np.uint8 and images.dtype != np.float32:
@@ -123,16 +150,22 @@ def _from_array(
             )
         if want is not None:
             h, w = want
-    ds = tf.data.Dataset.from_tensor_slices(images)
+    ds = tf.data.Dataset.from_tensor_slices(images if labels is None else (images, labels))
     changed = channels != c or crop is not None or (size is not None and size != images.shape[1:3])
     cache_mode = False
     if changed:
-        ds = ds.map(image_transform(channels, crop, size), **pipeline.map_options(shuffle, seed))
+        transform = image_transform(channels, crop, size)
+        if labels is not None:
+            transform = (lambda f: lambda x, y: (f(x), y))(transform)
+        ds = ds.map(transform, **pipeline.map_options(shuffle, seed))
         cache_mode = pipeline.resolve_cache(cache, n * h * w * channels * images.dtype.itemsize)
-    return pipeline.finish(
+    ds = pipeline.finish(
         ds, batch_size=batch_size, value_range=value_range, shuffle=shuffle, seed=seed,
-        repeat=repeat, cache=cache_mode, buffer_size=n,
+        repeat=repeat, cache=cache_mode, buffer_size=n, labelled=labels is not None,
     )
+    if labels is not None:
+        ds.class_names = class_labels.index_names(labels)
+    return ds
 
 
 def _as_image_array(images, source):

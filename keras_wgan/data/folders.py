@@ -6,6 +6,7 @@ import warnings
 
 import tensorflow as tf
 
+from keras_wgan.data import labels as class_labels
 from keras_wgan.data import pipeline
 from keras_wgan.data.transforms import UINT8_RANGE, as_size, image_transform
 
@@ -92,8 +93,14 @@ def folder_dataset(
     cache="auto",
     repeat=False,
     verify_files=True,
+    labels=None,
 ):
     """A dataset of float32 ``(batch_size, H, W, C)`` batches in [-1, 1] from an image folder.
+
+    With ``labels="inferred"`` the folder holds one subfolder per class (``digits/0/*.png``,
+    ``digits/1/*.png``, ...): batches are ``(images, labels)``, the label of an image the
+    index of its subfolder among the sorted subfolder names, which the dataset carries as
+    ``class_names`` (so ``len(ds.class_names)`` is a conditional model's ``num_classes``).
 
     Args:
         directory: folder of .jpg/.jpeg/.png/.bmp/.gif files, searched recursively; other files
@@ -118,7 +125,11 @@ def folder_dataset(
     only by decoding it, which the pipeline does while training; `keras_wgan.training.run`
     and ``keras-wgan`` then name it (`check_image_files` reads every file as training would).
     """
-    paths = list_images(directory)
+    class_labels.check_label_option(labels, f"folder {directory}")
+    if labels is None:
+        names, paths, indices = None, list_images(directory), None
+    else:
+        names, paths, indices = class_labels.class_folders(directory, list_images)
     batch_size = pipeline.check_batch_size(batch_size, len(paths), directory)
     crop, size = as_size(crop, "crop"), as_size(image_size, "image_size")
     checked = paths if verify_files else paths[:: max(1, len(paths) // _SNIFF)]
@@ -141,15 +152,20 @@ def folder_dataset(
         return transform(image)
 
     cache_mode = pipeline.resolve_cache(cache, len(paths) * size[0] * size[1] * channels)
-    ds = tf.data.Dataset.from_tensor_slices(paths)
+    ds = tf.data.Dataset.from_tensor_slices(paths if names is None else (paths, indices))
     if shuffle and not cache_mode:
         # Uncached: shuffle the file names (cheap) before decoding, not decoded images.
         ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.map(load, **pipeline.map_options(shuffle, seed))
-    return pipeline.finish(
+    ds = ds.map(load if names is None else (lambda path, label: (load(path), label)),
+                **pipeline.map_options(shuffle, seed))
+    ds = pipeline.finish(
         ds, batch_size=batch_size, value_range=UINT8_RANGE, shuffle=shuffle and bool(cache_mode),
         seed=seed, repeat=repeat, cache=cache_mode, buffer_size=len(paths),
+        labelled=names is not None,
     )
+    if names is not None:
+        ds.class_names = names
+    return ds
 
 
 def _check_sizes(infos, crop, size):

@@ -26,8 +26,11 @@ def image_dataset(
     download=True,
     split="train",
     verify_files=True,
+    labels=None,
 ):
-    """A ``tf.data.Dataset`` of real images: float32 ``(batch_size, H, W, C)`` in [-1, 1], no labels.
+    """A ``tf.data.Dataset`` of real images: float32 ``(batch_size, H, W, C)`` in [-1, 1], no labels
+    (unless ``labels`` asks for them: then ``(images, labels)`` batches, for a class-conditional
+    model, and the dataset's ``class_names``).
 
     Pipeline: read -> convert channels -> center-crop -> resize (parallel map) -> cache ->
     shuffle -> [repeat] -> ``batch(drop_remainder=True)`` -> scale -> ``prefetch(AUTOTUNE)``.
@@ -62,6 +65,9 @@ def image_dataset(
         split: the TFDS split, or ``"train"``/``"test"`` to choose the file in an IDX folder.
         verify_files: read every image file's header up front so a bad or too-small file is
             named before training starts (folders only).
+        labels: None (no labels); ``"inferred"``: a folder's class subfolders (one per class,
+            see `folder_dataset`) or the labels file beside MNIST IDX images; for an array
+            source, an array of integer class indices, one per image.
 
     Raises:
         FileNotFoundError: a missing path, an empty folder, an unprepared TFDS set with
@@ -69,17 +75,29 @@ def image_dataset(
         ValueError: anything else wrong with the input, in one line naming the fix.
     """
     common = dict(image_size=image_size, channels=channels, shuffle=shuffle, seed=seed, cache=cache, repeat=repeat)
+    is_array = isinstance(source, np.ndarray) or (
+        hasattr(source, "__array__") and not isinstance(source, (str, os.PathLike)))
+    if labels is not None and not is_array and not (isinstance(labels, str) and labels == "inferred"):
+        raise ValueError(
+            f"labels must be None or 'inferred' for {source!r} (an array of labels goes with an "
+            "array of images), got " + (f"{labels!r}." if isinstance(labels, str) else
+                                        f"a {type(labels).__name__}.")
+        )
     if isinstance(source, str) and source.startswith("tfds:"):
+        if labels is not None:
+            raise ValueError(f"labels are not read from TFDS sources yet ({source}): load the "
+                             "images and labels as arrays, or use a folder of class subfolders.")
         return tfds_dataset(source, batch_size, split=split, crop=crop, data_dir=data_dir, download=download, **common)
     crop = None if crop == "auto" else crop
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         if _is_idx(path):
             return idx_dataset(
-                path, batch_size, split=split, crop=crop, value_range=value_range, check_finite=check_finite, **common
+                path, batch_size, split=split, crop=crop, value_range=value_range, check_finite=check_finite,
+                labels=labels, **common
             )
         if os.path.isdir(path):
-            return folder_dataset(path, batch_size, crop=crop, verify_files=verify_files, **common)
+            return folder_dataset(path, batch_size, crop=crop, verify_files=verify_files, labels=labels, **common)
         if os.path.exists(path):
             raise ValueError(
                 f"{path} is a single file: pass the folder that holds the images, or an MNIST '*-idx3-ubyte[.gz]' file."
@@ -87,8 +105,12 @@ def image_dataset(
         hint = f" (for TensorFlow Datasets write 'tfds:{path}')" if os.sep not in path and "." not in path else ""
         raise FileNotFoundError(f"No such file or folder: {path}{hint}.")
     if isinstance(source, np.ndarray) or hasattr(source, "__array__"):
+        if isinstance(labels, str):
+            raise ValueError("labels='inferred' is for folders and IDX files; with an array of "
+                             "images pass an array of labels (one integer class per image).")
         return array_dataset(
-            source, batch_size, crop=crop, value_range=value_range, check_finite=check_finite, **common
+            source, batch_size, crop=crop, value_range=value_range, check_finite=check_finite,
+            labels=labels, **common
         )
     raise TypeError(
         f"source must be 'tfds:<name>', a folder or IDX path, or a NumPy array, got {type(source).__name__}."

@@ -69,11 +69,13 @@ def map_options(shuffle, seed):
     return {"num_parallel_calls": tf.data.AUTOTUNE, "deterministic": bool(seed is not None or not shuffle)}
 
 
-def finish(ds, *, batch_size, value_range, shuffle, seed, repeat, cache=False, buffer_size=None):
+def finish(ds, *, batch_size, value_range, shuffle, seed, repeat, cache=False, buffer_size=None,
+           labelled=False):
     """Shared tail: ``[cache] -> [shuffle] -> [repeat] -> batch(drop_remainder) -> scale -> prefetch``.
 
     Args:
-        ds: dataset of single images, uint8 or float32, all of one shape.
+        ds: dataset of single images, uint8 or float32, all of one shape (with
+            ``labelled``: ``(image, label)`` pairs, the label an int32 scalar).
         batch_size: images per batch; the last partial batch of each pass is dropped.
         value_range: ``(lo, hi)`` of the source values, mapped to [-1, 1].
         shuffle: reshuffle every pass through the data.
@@ -82,6 +84,7 @@ def finish(ds, *, batch_size, value_range, shuffle, seed, repeat, cache=False, b
         cache: False, True (memory) or a file path, from `resolve_cache`.
         buffer_size: shuffle buffer; pass the dataset size for an exact uniform shuffle.
             None (size unknown) means `STREAM_SHUFFLE_BUFFER`.
+        labelled: the elements are ``(image, label)``: only the images are scaled.
     """
     if cache is True:
         ds = ds.cache()
@@ -95,5 +98,8 @@ def finish(ds, *, batch_size, value_range, shuffle, seed, repeat, cache=False, b
     if repeat:
         ds = ds.repeat()
     ds = ds.batch(batch_size, drop_remainder=True)
-    ds = ds.map(lambda x: scale_batch(x, value_range), **map_options(shuffle, seed))
+    if labelled:
+        ds = ds.map(lambda x, y: (scale_batch(x, value_range), y), **map_options(shuffle, seed))
+    else:
+        ds = ds.map(lambda x: scale_batch(x, value_range), **map_options(shuffle, seed))
     return ds.prefetch(tf.data.AUTOTUNE)
