@@ -140,6 +140,11 @@ def _add_train(sub):
     p.add_argument("--checkpoint-dir", default=None,
                    help="save the full training state here every epoch; rerunning the same "
                    "command resumes from the last complete epoch (e.g. after a crash)")
+    p.add_argument("--conditional", action="store_true",
+                   help="train a class-conditional model on the data's labels (the number of "
+                   "classes is read from the data): a folder with one subfolder per class, "
+                   "MNIST IDX files beside their labels file, or toy:ring8 / toy:grid25 (one "
+                   "class per mode); samples are drawn one class per row")
     p.add_argument("--data-dir", default=None, help="TFDS data_dir")
     p.add_argument("--no-download", action="store_true", help="TFDS: use only prepared data")
 

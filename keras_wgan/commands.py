@@ -9,10 +9,12 @@ def train(args):
     options = {k: v for k, v in vars(args).items() if k not in ("command", "debug")}
     options["download"] = not options.pop("no_download")
     already_done = training.finished(args.checkpoint_dir, args.epochs, args.max_steps)
-    _, logs = training.run(**options)
+    gan, logs = training.run(**options)
     if already_done:  # run() said "nothing to do" and left every file as it was
         return 0
     final = ", ".join(f"{k}={v[-1]:.4f}" for k, v in logs.items())
+    if gan.num_classes is not None:
+        final += f" (class-conditional, {gan.num_classes} classes: samples/ has one per row)"
     if logs.stopped_by == "max_steps":
         print(f"stopped {args.model} at generator step {logs.generator_steps} (--max-steps "
               f"{args.max_steps}, epoch {logs.epoch}): {final}")

@@ -18,8 +18,13 @@ from keras_wgan.models import get_model_class, get_variant, paper_optimizers, va
 
 
 def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width=64,
-                critic_steps=None, gradient_penalty=None, clip_value=None, seed=None):
+                critic_steps=None, gradient_penalty=None, clip_value=None, seed=None,
+                num_classes=None):
     """Make a registered model (`keras_wgan.models.VARIANTS`) whose players fit ``sample_shape``.
+
+    With ``num_classes`` the model is class-conditional: the same builders with
+    ``num_classes=`` (a label embedding concatenated with the generator's noise, a projection
+    critic).
 
     Images ``(side, side, channels)`` get `dcgan_generator` / `dcgan_critic` with the critic
     normalization the variant declares (batch norm for GAN/NSGAN, as in DCGAN; none for the
@@ -37,21 +42,24 @@ def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width
             f"The DCGAN models take square images, got {sample_shape[0]}x{sample_shape[1]}: "
             "pass image_size (--image-size) to resize and center-crop them."
         )
+    classes = {"num_classes": num_classes}
     if len(sample_shape) == 3:
-        generator = architectures.dcgan_generator(latent_dim, tuple(sample_shape), width)
-        critic = architectures.dcgan_critic(tuple(sample_shape), width, norm=variant.critic_norm)
+        generator = architectures.dcgan_generator(latent_dim, tuple(sample_shape), width,
+                                                  **classes)
+        critic = architectures.dcgan_critic(tuple(sample_shape), width, norm=variant.critic_norm,
+                                            **classes)
     elif len(sample_shape) == 1:
-        generator = architectures.mlp_generator(latent_dim, sample_shape[0], width)
+        generator = architectures.mlp_generator(latent_dim, sample_shape[0], width, **classes)
         # The MLP critic takes spectral norm; batch-normalized variants keep the paper's
         # toy MLP critic, which had none.
         norm = variant.critic_norm if variant.critic_norm == "spectral" else None
-        critic = architectures.mlp_critic(sample_shape[0], width, norm=norm)
+        critic = architectures.mlp_critic(sample_shape[0], width, norm=norm, **classes)
     else:
         raise ValueError(f"Samples must be images (H, W, C) or points (D,), got {sample_shape}.")
     return variant.model_class(
         generator=generator, discriminator=critic, latent_dim=latent_dim,
         critic_steps=critic_steps, gradient_penalty=gradient_penalty, clip_value=clip_value,
-        seed=seed,
+        seed=seed, num_classes=num_classes,
     )
 
 
@@ -134,7 +142,8 @@ def train(gan, dataset, out_dir, epochs=10, steps_per_epoch=None, verbose="auto"
     _check_writable(out_dir)
     real_points = None
     if len(gan.sample_shape) == 1:
-        real_points = next(iter(dataset.unbatch().batch(1000).take(1))).numpy()
+        first = next(iter(dataset.unbatch().batch(1000).take(1)))
+        real_points = (first[0] if isinstance(first, tuple) else first).numpy()
     outputs = training_callbacks(out_dir, real_points=real_points, checkpoint_dir=checkpoint_dir,
                                  curves_every=curves_every)
     stopper = callbacks.StopAtStepBoundary(max_steps, minutes, steps_done=steps_done)
@@ -190,8 +199,12 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
         batch_size=64, image_size=None, channels=None, latent_dim=128, width=64,
         critic_steps=None, gp_weight=None, clip_value=None, lr=None, seed=0,
         jit_compile="auto", data_dir=None, download=True, checkpoint_dir=None,
-        verbose="auto", max_steps=None, minutes=None):
+        verbose="auto", max_steps=None, minutes=None, conditional=False):
     """Build, compile and train one model on one data source; return ``(gan, history)``.
+
+    ``conditional=True`` trains a class-conditional model on the data's labels, its number of
+    classes read from the data: ``toy:ring8`` / ``toy:grid25`` (one class per mode), a folder
+    with one subfolder per class, or a folder of MNIST IDX files with their labels file.
 
     ``data`` is ``"toy:<name>"``, ``"tfds:<name>"``, a folder of images or of MNIST IDX files;
     ``batch_size`` counts real examples per critic step (each step reads
@@ -211,26 +224,54 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
     # None, and only None, means the model's default: critic_steps=0 is an error above.
     steps = get_model_class(model).default_critic_steps if critic_steps is None else critic_steps
     toy = toy_source(data)
+    num_classes = None
     if toy is not None:
         if steps_per_epoch is None:
             raise ValueError("Toy data never ends: pass steps_per_epoch (--steps-per-epoch 200).")
+        if conditional:
+            num_classes = _toy_classes(toy)
         done = completed_epochs(checkpoint_dir) * steps_per_epoch
-        dataset = keras_wgan_data.toy_dataset(toy, batch_size * steps, seed=seed, start=done)
+        dataset = keras_wgan_data.toy_dataset(toy, batch_size * steps, seed=seed, start=done,
+                                              labels=bool(conditional))
         sample_shape = (2,)
     else:
         dataset = keras_wgan_data.image_dataset(
             data, batch_size * steps, image_size=image_size, channels=channels, seed=seed,
             repeat=steps_per_epoch is not None, data_dir=data_dir, download=download,
+            labels="inferred" if conditional else None,
         )
-        sample_shape = tuple(dataset.element_spec.shape[1:])
+        spec = dataset.element_spec
+        sample_shape = tuple((spec[0] if conditional else spec).shape[1:])
+        if conditional:
+            num_classes = _data_classes(dataset, data)
     gan = build_model(model, sample_shape, latent_dim=latent_dim, width=width,
                       critic_steps=critic_steps, gradient_penalty=gp_weight,
-                      clip_value=clip_value, seed=seed)
+                      clip_value=clip_value, seed=seed, num_classes=num_classes)
     compile_model(gan, learning_rate=lr, jit_compile=jit_compile)
     with keras_wgan_data.naming_bad_files(data), without_grappler_remapping():
         return gan, train(gan, dataset, out, epochs=epochs, steps_per_epoch=steps_per_epoch,
                           verbose=verbose, checkpoint_dir=checkpoint_dir,
                           max_steps=max_steps, minutes=minutes)
+
+
+def _toy_classes(name):
+    if name not in keras_wgan_data.toy.LABELLED:
+        raise ValueError(
+            f"--conditional needs labelled data, and toy:{name} has no classes: use "
+            f"{' or '.join('toy:' + n for n in keras_wgan_data.toy.LABELLED)} (one class per "
+            "mode), or a folder with one subfolder per class."
+        )
+    return keras_wgan_data.toy_num_classes(name)
+
+
+def _data_classes(dataset, source):
+    names = list(getattr(dataset, "class_names", None) or [])
+    if len(names) < 2:
+        raise ValueError(
+            f"--conditional needs at least two classes, and {source} has {len(names)}: give "
+            "each class a subfolder of its own."
+        )
+    return len(names)
 
 
 @contextlib.contextmanager

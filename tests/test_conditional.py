@@ -486,3 +486,30 @@ def test_sample_command_draws_a_class_or_one_class_per_row(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2 and "is not class-conditional; drop --label" in err
     assert not (tmp_path / "bad.png").exists() and not (tmp_path / "plain.png").exists()
+
+
+def test_train_command_trains_a_conditional_model_on_a_labelled_folder(tmp_path, capsys):
+    from PIL import Image
+
+    from keras_wgan import cli
+    from tests.test_data_labels import class_folder
+
+    folder = class_folder(tmp_path / "pets")
+    out = tmp_path / "run"
+    flags = ["--model", "nsgan", "--epochs", "1", "--width", "4", "--latent-dim", "4",
+             "--batch-size", "6", "--conditional"]
+    assert cli.main(["train", "--data", str(folder), "--out", str(out), *flags]) == 0
+    assert "class-conditional, 3 classes" in capsys.readouterr().out
+    gan = keras.saving.load_model(out / "checkpoint.keras")
+    assert gan.num_classes == 3 and float(ops.convert_to_numpy(gan.label_counts).sum()) == 12
+    with Image.open(out / "samples" / "epoch_001.png") as picture:
+        # 3 rows (one per class) of 64 // 3 = 21 samples of 8 + 2 pixels, drawn at 2x.
+        assert picture.size == ((21 * 10 + 2) * 2, (3 * 10 + 2) * 2)
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / "stray.png")
+    code = cli.main(["train", "--data", str(folder), "--out", str(tmp_path / "bad"), *flags])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "\n" not in err and "needs one subfolder per class" in err
+    code = cli.main(["train", "--data", "toy:swiss_roll", "--steps-per-epoch", "2",
+                     "--out", str(tmp_path / "toy"), *flags])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "--conditional needs labelled data, and toy:swiss_roll has no" in err
