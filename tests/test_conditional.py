@@ -513,3 +513,107 @@ def test_train_command_trains_a_conditional_model_on_a_labelled_folder(tmp_path,
                      "--out", str(tmp_path / "toy"), *flags])
     err = capsys.readouterr().err.strip()
     assert code == 2 and "--conditional needs labelled data, and toy:swiss_roll has no" in err
+
+
+# --- recipes and their measurements ------------------------------------------------------
+
+
+def conditional_recipe(base, num_classes, name):
+    import copy
+
+    recipe = copy.deepcopy(base)
+    recipe["name"] = f"test/{name}"
+    recipe["model"]["num_classes"] = num_classes
+    return recipe
+
+
+def test_a_conditional_toy_recipe_builds_and_measures_each_label(tmp_path, monkeypatch):
+    from keras_wgan.presets import builder
+    from keras_wgan.presets.recipe import validate_recipe
+    from tests.test_presets_recipes import TINY_TOY
+
+    monkeypatch.setenv("KERAS_WGAN_OFFLINE", "1")
+    recipe = validate_recipe(conditional_recipe(TINY_TOY, 25, "grid_by_mode"))
+    meta = builder.build_preset(recipe, tmp_path, log=None)
+    metrics = meta["metrics"]
+    assert meta["num_classes"] == 25 and len(metrics["label_accuracies"]) == 25
+    assert 0 <= metrics["min_label_accuracy"] <= metrics["label_accuracy"] <= 1
+    generator = kw.hub.load(str(tmp_path / "test" / "grid_by_mode"))
+    assert generator.num_classes == 25 and generator.generate(4, labels=24).shape == (4, 2)
+
+
+def test_a_conditional_mnist_recipe_trains_on_the_digits_labels(tmp_path, monkeypatch):
+    from keras_wgan.presets import builder, train
+    from keras_wgan.presets.recipe import validate_recipe
+    from tests.test_presets_recipes import TINY_MNIST, _write_idx
+
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    _write_idx(folder / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (40, 28, 28)))
+    digits = np.arange(40) % 10
+    with __import__("gzip").open(folder / "t10k-labels-idx1-ubyte.gz", "wb") as f:
+        f.write(bytes([0, 0, 0x08, 1]) + (40).to_bytes(4, "big") + digits.astype(np.uint8).tobytes())
+    monkeypatch.setenv("KERAS_WGAN_MNIST", str(folder))
+    monkeypatch.setenv("KERAS_WGAN_OFFLINE", "1")
+    recipe = validate_recipe(conditional_recipe(TINY_MNIST, 10, "digits"))
+    real, _ = train.load_real(recipe)
+    np.testing.assert_array_equal(real.labels, digits)
+    assert real[:3].labels is None and np.asarray(real).shape == (40, 28, 28, 1)
+    gan = train.make_model(recipe)
+    assert gan.num_classes == 10 and gan.generator.inputs[1].shape == (None,)
+    lines = []
+    meta = builder.build_preset(recipe, tmp_path / "presets", log=lines.append)
+    assert lines[0] == "training test/digits for 2 steps on 40 images"
+    metrics = meta["metrics"]
+    assert len(metrics["label_accuracies"]) == 10 and metrics["label_accuracy_target"] == 0.97
+    assert metrics["meets_label_target"] is (metrics["min_label_accuracy"] >= 0.97)
+    loaded = kw.hub.load(str(tmp_path / "presets" / "test" / "digits"))
+    assert loaded.generate(16, labels=7).shape == (16, 28, 28, 1)
+
+
+@pytest.mark.parametrize("data, num_classes, match", [
+    ({"source": "mnist", "split": "test"}, 9, "model.num_classes is 9, but MNIST has 10 digits: "
+                                              "use 10"),
+    ({"source": "toy", "name": "ring8"}, 25, "ring8 has one class per mode: use 8"),
+    ({"source": "toy", "name": "swiss_roll"}, 2, "toy data 'swiss_roll' has no classes"),
+    ({"source": "toy", "name": "ring8"}, 1, "model.num_classes is 1; use a whole number >= 2"),
+    ({"source": "toy", "name": "ring8"}, "8", "model.num_classes is '8'; use a whole number"),
+])
+def test_a_recipe_s_classes_must_be_its_data_s(data, num_classes, match):
+    from keras_wgan.presets.recipe import RecipeError, validate_recipe
+    from tests.test_presets_recipes import TINY_MNIST, TINY_TOY
+
+    recipe = conditional_recipe(TINY_MNIST if data["source"] == "mnist" else TINY_TOY,
+                                num_classes, "bad")
+    recipe["data"] = data
+    with pytest.raises(RecipeError, match=match):
+        validate_recipe(recipe, "recipe.json")
+
+
+class RealDigits:
+    """A stand-in conditional generator whose samples for label k are real MNIST images of the
+    digit ``(k + shift) % 10``."""
+
+    num_classes = 10
+
+    def __init__(self, images, labels, shift=0):
+        self.by_digit = {d: images[labels == d] for d in range(10)}
+        self.shift = shift
+
+    def generate(self, n, seed=None, labels=None):
+        return np.stack([self.by_digit[(int(k) + self.shift) % 10][i % 50]
+                         for i, k in enumerate(labels)])
+
+
+def test_the_per_label_check_reads_each_label_s_digits(mnist_dir):
+    from keras_wgan.data.mnist import load_mnist
+    from keras_wgan.evaluation import MnistClassifier
+    from keras_wgan.presets import measure
+
+    images, labels = load_mnist(mnist_dir, labels=True)
+    classifier = MnistClassifier()
+    right = measure.mnist_label_accuracy(RealDigits(images, labels), classifier, 500, 0)
+    assert right["min_label_accuracy"] > 0.9 and len(right["label_accuracies"]) == 10
+    wrong = measure.mnist_label_accuracy(RealDigits(images, labels, shift=1), classifier, 500, 0)
+    assert wrong["label_accuracy"] < 0.1 and wrong["meets_label_target"] is False

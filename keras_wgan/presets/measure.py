@@ -12,6 +12,12 @@ A recipe's ``evaluation`` section names a protocol and gives its fields:
   the FID of ``real_vs_real_samples`` real images (permuted by ``real_vs_real_seed``) as its
   floor; digit coverage by that classifier.
 
+A conditional recipe (``model.num_classes``) is also measured label by label, from
+``n_samples // num_classes`` samples generated for each label (noise seed ``sample_seed``):
+``toy_modes`` gives the share landing nearest their label's mode, ``mnist_classifier`` the
+bundled classifier's accuracy on them (the zoo's target: `LABEL_ACCURACY_TARGET` for every
+digit); ``label_accuracy`` (all labels), ``min_label_accuracy`` and the per-label list.
+
 A new protocol is one entry of `PROTOCOLS`: its fields, ``prepare`` (reference statistics,
 once) and ``measure`` (a generator -> a dict of metrics).
 """
@@ -19,6 +25,43 @@ once) and ``measure`` (a generator -> a dict of metrics).
 import functools
 
 import numpy as np
+
+#: The zoo's target for a conditional MNIST preset: the classifier reads every label's
+#: samples as that digit at least this often.
+LABEL_ACCURACY_TARGET = 0.97
+
+
+def per_label_samples(generator, num_classes, n_samples, sample_seed):
+    """``(samples, labels)``: ``max(1, n_samples // num_classes)`` samples of each label."""
+    labels = np.repeat(np.arange(num_classes, dtype="int32"), max(1, n_samples // num_classes))
+    return generator.generate(len(labels), seed=sample_seed, labels=labels), labels
+
+
+def label_accuracy(predicted, labels, num_classes):
+    """The share of each label's samples whose ``predicted`` class is that label, and summaries."""
+    per_label = [float(np.mean(predicted[labels == k] == k)) for k in range(num_classes)]
+    return {"label_accuracy": round(float(np.mean(predicted == labels)), 4),
+            "min_label_accuracy": round(min(per_label), 4),
+            "label_accuracies": [round(a, 4) for a in per_label]}
+
+
+def toy_label_accuracy(generator, dataset, n_samples=2000, sample_seed=2024):
+    """How often a conditional 2-D generator's samples for label k lie nearest mode k."""
+    from keras_wgan import data
+
+    centres, _ = data.mixture_modes(dataset)
+    samples, labels = per_label_samples(generator, len(centres), n_samples, sample_seed)
+    nearest = np.linalg.norm(samples[:, None, :] - centres[None], axis=-1).argmin(axis=1)
+    return label_accuracy(nearest, labels, len(centres))
+
+
+def mnist_label_accuracy(generator, classifier, n_samples=5000, sample_seed=2024):
+    """The bundled classifier's accuracy, label by label, on a conditional generator's digits;
+    ``meets_label_target``: every label at `LABEL_ACCURACY_TARGET` or above."""
+    samples, labels = per_label_samples(generator, 10, n_samples, sample_seed)
+    stats = label_accuracy(classifier.predict(samples), labels, 10)
+    stats["meets_label_target"] = bool(stats["min_label_accuracy"] >= LABEL_ACCURACY_TARGET)
+    return stats
 
 
 def evaluate_toy(generator, dataset, n_samples=2000, sample_seed=2024, w1_samples=1000,
@@ -67,9 +110,18 @@ def _toy_prepare(settings, recipe, real, mnist_dir):
                               "the HQ samples (keras_wgan.evaluation.coverage)"}}
 
 
+def _conditional(recipe):
+    return recipe["model"].get("num_classes") is not None
+
+
 def _toy_measure(generator, settings, recipe, prepared):
-    return evaluate_toy(generator, recipe["data"]["name"], settings["n_samples"],
-                        settings["sample_seed"], settings["w1_samples"], settings["w1_repeats"])
+    metrics = evaluate_toy(generator, recipe["data"]["name"], settings["n_samples"],
+                           settings["sample_seed"], settings["w1_samples"],
+                           settings["w1_repeats"])
+    if _conditional(recipe):
+        metrics.update(toy_label_accuracy(generator, recipe["data"]["name"],
+                                          settings["n_samples"], settings["sample_seed"]))
+    return metrics
 
 
 def _mnist_prepare(settings, recipe, real, mnist_dir):
@@ -80,6 +132,7 @@ def _mnist_prepare(settings, recipe, real, mnist_dir):
     if reference != "training_data":
         real = load_mnist(mnist_dir, split=reference.split("_")[1])
     classifier = MnistClassifier()
+    real = np.asarray(real)  # the images alone (a conditional recipe's carry their labels)
     stats, real_fid = mnist_reference(real, classifier, settings["real_vs_real_samples"],
                                       settings["real_vs_real_seed"])
     described = (f"all {len(real):,} training images" if reference == "training_data"
@@ -92,8 +145,13 @@ def _mnist_prepare(settings, recipe, real, mnist_dir):
 
 
 def _mnist_measure(generator, settings, recipe, prepared):
-    return evaluate_mnist(generator, prepared["stats"], prepared["classifier"],
-                          settings["n_samples"], settings["sample_seed"])
+    metrics = evaluate_mnist(generator, prepared["stats"], prepared["classifier"],
+                             settings["n_samples"], settings["sample_seed"])
+    if _conditional(recipe):
+        metrics.update(mnist_label_accuracy(generator, prepared["classifier"],
+                                            settings["n_samples"], settings["sample_seed"]))
+        metrics["label_accuracy_target"] = LABEL_ACCURACY_TARGET
+    return metrics
 
 
 #: protocol -> the data source it reads, its fields {name: kind}, prepare, measure

@@ -11,7 +11,11 @@ step is trained, and a bad one is refused in one line naming the file, the field
     notes                    optional free text: why the recipe is what it is
     model                    {"variant": a name of keras_wgan.models.get_model_class, then any
                              keyword arguments of that class: critic_steps, gradient_penalty,
-                             clip_value, objective...; absent ones keep the paper's defaults}
+                             clip_value, objective, num_classes...; absent ones keep the paper's
+                             defaults}; "num_classes" makes the model class-conditional on the
+                             data's labels (MNIST's digits: 10; a toy mixture's modes: 8 for
+                             ring8, 25 for grid25), and the protocol then also measures each
+                             label's samples
     data                     {"source": "toy", "name": "grid25" | "ring8" | ...} or
                              {"source": "mnist", "split": "test" | "train"} (the folder comes
                              from keras_wgan.data.mnist.find_mnist); optional "note" (text)
@@ -133,6 +137,28 @@ def _check_model(source, model):
                                           "(sizes go in architecture, the seed in training)")
 
 
+def _check_classes(source, recipe):
+    """A conditional recipe's ``num_classes`` must be the number of classes its data has."""
+    num_classes = recipe["model"].get("num_classes")
+    if num_classes is None:
+        return
+    data = recipe["data"]
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        _fail(source, "model.num_classes", f"is {num_classes!r}; use a whole number >= 2 (the "
+                                           "data's classes), or leave it out (unconditional)")
+    if data["source"] == "mnist":
+        have, what = 10, "MNIST has 10 digits"
+    else:
+        from keras_wgan.data.toy import LABELLED, toy_num_classes
+
+        if data["name"] not in LABELLED:
+            _fail(source, "model.num_classes", f"is set, but toy data {data['name']!r} has no "
+                                               f"classes; use {' or '.join(LABELLED)}")
+        have, what = toy_num_classes(data["name"]), f"{data['name']} has one class per mode"
+    if num_classes != have:
+        _fail(source, "model.num_classes", f"is {num_classes}, but {what}: use {have}")
+
+
 def _check_optimizer(source, optimizer):
     if optimizer is None:
         return
@@ -200,6 +226,7 @@ def validate_recipe(recipe, source=""):
             _fail(source, key, f"is a JSON {type(recipe[key]).__name__}; write it as a string")
     _check_model(source, recipe["model"])
     _check_data(source, recipe["data"])
+    _check_classes(source, recipe)
     architecture = recipe["architecture"]
     if not isinstance(architecture, dict) or architecture.get("name") not in ARCHITECTURES:
         _fail(source, "architecture", f"must be an object whose \"name\" is one of "

@@ -10,8 +10,31 @@ the same machine and backend.
 import time
 
 import keras
+import numpy as np
 
 from keras_wgan.presets.recipe import optimizer_class
+
+
+class LabelledImages(np.ndarray):
+    """Training images that carry their class labels as ``labels`` (a conditional recipe's
+    MNIST): still the image array every caller of `load_real` indexes, counts and measures.
+
+    Only the whole set holds labels: a slice, a copy or a permutation of it is a plain image
+    array again (``labels`` None), so no rows and labels can drift apart.
+    """
+
+    def __new__(cls, images, labels):
+        array = np.asarray(images).view(cls)
+        array.labels = np.asarray(labels, dtype="int32")
+        return array
+
+    def __array_finalize__(self, obj):
+        self.labels = None
+
+
+def num_classes(recipe):
+    """The recipe's number of classes (``model.num_classes``), or None: unconditional."""
+    return recipe["model"].get("num_classes")
 
 
 def load_real(recipe, mnist_dir=None):
@@ -19,6 +42,7 @@ def load_real(recipe, mnist_dir=None):
 
     MNIST is found by `keras_wgan.data.mnist.find_mnist` (``mnist_dir``, ``$KERAS_WGAN_MNIST``,
     the repository's ``../shared/data/mnist``, else the download); toy data needs no loading.
+    A conditional recipe's images come as `LabelledImages` (their digits in ``labels``).
     """
     data = recipe["data"]
     if data["source"] == "toy":
@@ -35,7 +59,10 @@ def load_real(recipe, mnist_dir=None):
     from keras_wgan.data.mnist import REPO_MNIST, SPLITS, find_mnist, load_mnist
 
     split = data.get("split", "test")
-    images = load_mnist(mnist_dir, split=split)
+    if num_classes(recipe) is None:
+        images = load_mnist(mnist_dir, split=split)
+    else:
+        images = LabelledImages(*load_mnist(mnist_dir, split=split, labels=True))
     folder = find_mnist(mnist_dir)
     described = {"name": f"MNIST {split} split ({SPLITS[split]}), {len(images):,} images",
                  "n_images": int(len(images)), "split": split,
@@ -55,47 +82,57 @@ def real_stream(recipe, real, critic_steps):
     from keras_wgan import data
 
     batch, seed = recipe["training"]["batch_size"] * critic_steps, recipe["training"]["seed"]
+    conditional = num_classes(recipe) is not None
     if recipe["data"]["source"] == "toy":
-        return data.toy_dataset(recipe["data"]["name"], batch, seed=seed)
-    return data.image_dataset(real, batch, shuffle=True, seed=seed, repeat=True,
-                              value_range=(-1, 1))
+        return data.toy_dataset(recipe["data"]["name"], batch, seed=seed, labels=conditional)
+    labels = getattr(real, "labels", None) if conditional else None
+    if conditional and labels is None:
+        raise ValueError(f"recipe {recipe['name']} is conditional but its images came without "
+                         "labels: load them with load_real(recipe)")
+    return data.image_dataset(np.asarray(real), batch, shuffle=True, seed=seed, repeat=True,
+                              value_range=(-1, 1), labels=labels)
 
 
-def networks(architecture, sample_shape):
-    """``(generator, critic)`` of the recipe's architecture for samples of ``sample_shape``."""
+def networks(architecture, sample_shape, num_classes=None):
+    """``(generator, critic)`` of the recipe's architecture for samples of ``sample_shape``
+    (class-conditional ones with ``num_classes``: see `keras_wgan.architectures.conditional`)."""
     from keras_wgan import architectures
 
+    classes = {"num_classes": num_classes}
     if architecture["name"] == "mlp":
         n_freq = architecture.get("critic_fourier_features")
         fourier = ({"fourier_scale": architecture["critic_fourier_scale"],
                     "fourier_features": n_freq} if n_freq else {})
         return (architectures.mlp_generator(architecture["latent_dim"], sample_shape[0],
-                                            architecture["width"], architecture["depth"]),
+                                            architecture["width"], architecture["depth"],
+                                            **classes),
                 architectures.mlp_critic(sample_shape[0], architecture["width"],
-                                         architecture["depth"], **fourier))
+                                         architecture["depth"], **fourier, **classes))
     return (architectures.dcgan_generator(architecture["latent_dim"], sample_shape,
                                           architecture["width"],
-                                          norm=architecture.get("generator_norm", "batch")),
+                                          norm=architecture.get("generator_norm", "batch"),
+                                          **classes),
             architectures.dcgan_critic(sample_shape, architecture["width"],
-                                       norm=architecture.get("critic_norm")))
+                                       norm=architecture.get("critic_norm"), **classes))
 
 
 def make_model(recipe, cls=None):
     """The recipe's model variant around its networks, not yet compiled.
 
     ``cls`` trains another variant on the same networks: then the recipe's ``model`` settings,
-    which belong to its own variant, are left out and ``cls`` keeps its paper's defaults.
+    which belong to its own variant, are left out (but ``num_classes``, which belongs to the
+    data) and ``cls`` keeps its paper's defaults.
     """
     from keras_wgan.models import get_model_class
 
     settings = dict(recipe["model"])
     own = get_model_class(settings.pop("variant"))
     if cls is not None and cls is not own:
-        settings = {}
+        settings = {"num_classes": settings["num_classes"]} if "num_classes" in settings else {}
     seed = recipe["training"]["seed"]
     keras.utils.set_random_seed(seed)
     sample_shape = (2,) if recipe["data"]["source"] == "toy" else (28, 28, 1)
-    generator, critic = networks(recipe["architecture"], sample_shape)
+    generator, critic = networks(recipe["architecture"], sample_shape, num_classes(recipe))
     return (cls or own)(generator=generator, discriminator=critic,
                         latent_dim=recipe["architecture"]["latent_dim"], seed=seed, **settings)
 
