@@ -617,3 +617,24 @@ def test_the_per_label_check_reads_each_label_s_digits(mnist_dir):
     assert right["min_label_accuracy"] > 0.9 and len(right["label_accuracies"]) == 10
     wrong = measure.mnist_label_accuracy(RealDigits(images, labels, shift=1), classifier, 500, 0)
     assert wrong["label_accuracy"] < 0.1 and wrong["meets_label_target"] is False
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="tf.distribute")
+def test_label_counts_are_the_data_s_on_two_replicas():
+    import json
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    script = pathlib.Path(__file__).parent / "scripts" / "mirrored_labels.py"
+    env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=300, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    # Each replica counts its half of every batch; a mirrored (not on-read) variable doubled
+    # the total at each step (960 instead of 256 after 4 batches).
+    assert report["counts"] == report["expected"] and sum(report["counts"]) == 256
+    assert all(np.isfinite(v[-1]) for v in report["history"].values())
+    assert np.isfinite(report["samples"]).all()

@@ -175,10 +175,12 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             ema_start, "ema_start", minimum=0)
         # Tracked after the networks, so older `.keras` files keep their weights' places.
         self.ema_generator = None if self.ema_decay is None else ema.average_copy(generator)
-        # Training label counts, for `generate` without labels; summed across replicas.
-        self.label_counts = None if self.num_classes is None else self.add_weight(
-            shape=(self.num_classes,), initializer="zeros", trainable=False, autocast=False,
-            aggregation="sum", name="label_counts")
+        # Training label counts, for `generate` without labels. Like a metric's totals, each
+        # replica counts its own examples and a read sums them (`on_read`): a mirrored
+        # variable would sum every replica's `old + delta`, doubling the count each step.
+        self.label_counts = None if self.num_classes is None else keras.Variable(
+            initializer="zeros", shape=(self.num_classes,), dtype="float32", trainable=False,
+            autocast=False, aggregation="sum", synchronization="on_read", name="label_counts")
 
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
