@@ -1,0 +1,73 @@
+"""The step-speed benchmarks measure what they claim (TensorFlow: `bench/train_step.py`,
+`bench/step_costs.py`, `bench/textbook.py`).
+
+The variants that take a cost out of keras_wgan's step without changing its behaviour (one
+critic call on real and fake, metric updates once per step, no float16 gradient scaling in
+float32) train to the same weights and logs as the library; the textbook baseline updates both
+players; and the replica helpers add no op to a step outside any strategy. No timings here:
+the benchmarks print them.
+"""
+
+import contextlib
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bench"))
+import step_costs  # noqa: E402
+import train_step  # noqa: E402
+
+from keras_wgan.backend import tensorflow as tf_backend  # noqa: E402
+
+TINY = {"kind": "dcgan", "shape": (28, 28, 1), "width": 4, "generator_norm": "batch",
+        "batch": 4, "latent": 8}
+
+
+def weights(model):
+    return [v.numpy() for net in (model.generator, model.critic) for v in net.trainable_variables]
+
+
+def trained(impl, patch=contextlib.nullcontext, steps=2):
+    with patch():
+        model = train_step.build(TINY, impl, False)
+        start = weights(model)
+        history = model.fit(train_step.dataset(TINY), steps_per_epoch=steps, verbose=0)
+    return start, weights(model), history.history
+
+
+@pytest.mark.parametrize("variant", ["fused", "metrics_once", "no_grad_scale", "lean"])
+def test_cost_free_variants_train_like_the_library(variant):
+    impl, patch = step_costs.VARIANTS[variant]
+    start, reference, reference_logs = trained("keras_wgan")
+    _, after, logs = trained(impl, patch)
+    assert max(np.abs(a - b).max() for a, b in zip(reference, start)) > 1e-4  # it trained...
+    for a, b in zip(after, reference):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)  # ...to the same weights
+    assert logs.keys() == reference_logs.keys()
+    for name in logs:
+        np.testing.assert_allclose(logs[name], reference_logs[name], rtol=1e-4, atol=1e-5)
+
+
+def test_textbook_baseline_updates_both_players():
+    model = train_step.build(TINY, "textbook", False)
+    before = {id(v): v.numpy() for v in model.trainable_variables}
+    model.fit(train_step.dataset(TINY), steps_per_epoch=1, verbose=0)
+    for network in (model.generator, model.critic):
+        assert max(np.abs(v.numpy() - before[id(v)]).max()
+                   for v in network.trainable_variables) > 1e-5
+
+
+def test_replica_helpers_add_no_op_outside_a_strategy():
+    seen = []
+
+    @tf.function
+    def step(loss):
+        seen.append(tf_backend.replica_info())
+        return tf_backend.scale_for_replicas(loss)
+
+    graph = step.get_concrete_function(tf.TensorSpec((), tf.float32)).graph
+    assert seen == [(0, 1)]  # Python numbers at trace time: nothing traced for them
+    assert [op.type for op in graph.get_operations()] == ["Placeholder", "Identity"]
