@@ -165,7 +165,7 @@ def measure(row, names, modes, rounds, steps):
                     ops_by_name[name] = traced_ops(models[(name, jit)], row)
     for (name, jit), model in models.items():  # trace and compile, under the same patch
         with VARIANTS[name][1](), bench.GrapplerErrors() as errors:
-            model.fit(data, steps_per_epoch=2, epochs=1, verbose=0)
+            model.fit(data, steps_per_epoch=2, epochs=1, verbose=0, shuffle=False)
         results[(name, jit)] = {"rounds": [], "cpu": [], "lost": [],
                                 "remapper_failed": "remapper failed" in errors.text}
     for _ in range(rounds):

@@ -54,7 +54,7 @@ def test_cost_free_variants_train_like_the_library(variant):
 def test_textbook_baseline_updates_both_players():
     model = train_step.build(TINY, "textbook", False)
     before = {id(v): v.numpy() for v in model.trainable_variables}
-    model.fit(train_step.dataset(TINY), steps_per_epoch=1, verbose=0)
+    model.fit(train_step.dataset(TINY), steps_per_epoch=1, verbose=0, shuffle=False)
     for network in (model.generator, model.critic):
         assert max(np.abs(v.numpy() - before[id(v)]).max()
                    for v in network.trainable_variables) > 1e-5
@@ -71,3 +71,18 @@ def test_replica_helpers_add_no_op_outside_a_strategy():
     graph = step.get_concrete_function(tf.TensorSpec((), tf.float32)).graph
     assert seen == [(0, 1)]  # Python numbers at trace time: nothing traced for them
     assert [op.type for op in graph.get_operations()] == ["Placeholder", "Identity"]
+
+
+def test_size_table_prints_each_variant_with_its_speed_against_the_textbook(monkeypatch, capsys):
+    monkeypatch.setitem(train_step.ROWS, "tiny", TINY)
+    train_step.main(["--rows", "tiny", "--modes", "graph", "--rounds", "1", "--steps", "3"])
+    lines = [line.split() for line in capsys.readouterr().out.splitlines()
+             if line.startswith("tiny ")]
+    assert [line[2] for line in lines] == ["keras_wgan", "fused", "textbook"]
+    for line in lines:
+        assert line[1] == "graph"
+        median, low, high = float(line[3]), float(line[4][1:].split("-")[0]), float(
+            line[4].split("-")[1][:-1])
+        assert 0 < low <= median <= high  # one round: its median is the pooled median
+        assert line[6].endswith("x") and line[7].endswith("x")
+    assert lines[-1][6:8] == ["1.00x", "1.00x"]  # the textbook against itself
