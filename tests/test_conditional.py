@@ -316,7 +316,7 @@ def test_fit_without_labels_is_refused():
                               r"float32: convert them"),
     (np.array(["a"] * 64), "labels must be integer class indices"),
     (np.eye(8, dtype="int32")[np.zeros(64, int)], r"must have shape \(n,\) or \(n, 1\).*argmax"),
-    (np.zeros(10, "int32"), "labels give 10 labels for 64 examples"),
+    (np.zeros(10, "int32"), "labels holds 10 labels for 64 examples"),
 ])
 def test_bad_numpy_labels_are_refused_before_training(labels, match):
     gan = tiny_conditional_toy()
@@ -351,7 +351,7 @@ def test_bad_labels_in_a_dataset_are_refused():
     (-1, r"labels= must be in \[0, 8\)"),
     (2.0, "labels= must be integer class indices"),
     (True, "labels= must be integer class indices"),
-    ([1, 2], "labels= give 2 labels for 4 examples: pass one label per example"),
+    ([1, 2], "labels= holds 2 labels for 4 examples: pass one label per example"),
     (np.zeros((4, 2), "int32"), r"labels= must have shape \(n,\) or \(n, 1\)"),
     (np.full(4, 8), r"labels= must be in \[0, 8\)"),
 ])

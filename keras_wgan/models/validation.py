@@ -269,7 +269,7 @@ def check_labels(labels, num_classes, n=None, what="labels"):
         raise _labels_shape_error(what, array.shape)
     if n is not None and len(array) != n:
         raise ValueError(
-            f"{what} give {len(array)} labels for {n} examples: pass one label per example."
+            f"{what} holds {len(array)} labels for {n} examples: pass one label per example."
         )
     if array.size:
         low, high = int(array.min()), int(array.max())
