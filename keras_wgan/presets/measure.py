@@ -91,17 +91,22 @@ def mnist_reference(images, classifier, n=5000, seed=1):
 
 
 def evaluate_mnist(generator, real_stats, classifier, n_samples=5000, sample_seed=2024):
-    """Classifier-FID against ``real_stats`` and digit coverage of ``n_samples`` images."""
+    """Classifier-FID against ``real_stats``, the classifier's Inception Score and digit
+    coverage of ``n_samples`` images (the zoo's targets: FID <= 5, IS >= 8.5, every digit
+    >= 7% of the samples: ``min_digit_share``)."""
     from keras_wgan import evaluation
 
     fake = generator.generate(n_samples, seed=sample_seed)
     coverage = evaluation.digit_coverage(fake, classifier)
+    inception, _ = evaluation.inception_score_from_logits(classifier.logits(fake))
     return {
         "classifier_fid": round(evaluation.fid(real_stats, fake, features=classifier.features),
                                 3),
+        "inception_score": round(inception, 3),
         "digits_covered": coverage["digits_covered"],
         "digit_entropy": round(coverage["entropy"], 4),
         "digit_shares": [round(float(s), 4) for s in coverage["class_shares"]],
+        "min_digit_share": round(float(min(coverage["class_shares"])), 4),
     }
 
 
