@@ -199,7 +199,7 @@ def test_penalties_differentiate_the_critic_at_the_examples_own_labels(name, pen
                   label_linear_critic(rows), num_classes=3, penalties={name: penalty},
                   clip_value="none")
     rng = np.random.default_rng(0)
-    real, fake = rng.normal(size=(6, 2)).astype("float32"), rng.normal(size=(6, 2)).astype("float32")
+    real, fake = (rng.normal(size=(6, 2)).astype("float32") for _ in range(2))
     labels = np.array([0, 1, 2, 1, 1, 0], "int32")
     _, stats = gan._discriminator_loss(ops.convert_to_tensor(real), ops.convert_to_tensor(fake),
                                        training=True, labels=ops.convert_to_tensor(labels))
@@ -573,8 +573,7 @@ def test_a_conditional_mnist_recipe_trains_on_the_digits_labels(tmp_path, monkey
     folder.mkdir()
     _write_idx(folder / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (40, 28, 28)))
     digits = np.arange(40) % 10
-    with __import__("gzip").open(folder / "t10k-labels-idx1-ubyte.gz", "wb") as f:
-        f.write(bytes([0, 0, 0x08, 1]) + (40).to_bytes(4, "big") + digits.astype(np.uint8).tobytes())
+    _write_idx(folder / "t10k-labels-idx1-ubyte.gz", digits)
     monkeypatch.setenv("KERAS_WGAN_MNIST", str(folder))
     monkeypatch.setenv("KERAS_WGAN_OFFLINE", "1")
     recipe = validate_recipe(conditional_recipe(TINY_MNIST, 10, "digits"))

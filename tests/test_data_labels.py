@@ -1,4 +1,4 @@
-"""Labelled pipelines for class-conditional models: arrays, class folders, MNIST IDX, toy mixtures."""
+"""Labelled pipelines for conditional models: arrays, class folders, MNIST IDX, toy mixtures."""
 
 import keras
 import numpy as np
@@ -84,7 +84,8 @@ def test_array_labels_stay_with_their_images():
 
 
 @pytest.mark.parametrize("labels, match", [
-    (np.zeros(12, "float32"), "labels for the array must be integer class indices, got dtype float32"),
+    (np.zeros(12, "float32"),
+     "labels for the array must be integer class indices, got dtype float32"),
     (np.zeros(5, "int32"), r"one class index per image, shape \(12,\), got shape \(5,\)"),
     (np.full(12, -1), "labels for the array must be >= 0"),
     ("inferred", "labels='inferred' is for folders and IDX files"),

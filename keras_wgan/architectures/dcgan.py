@@ -65,6 +65,8 @@ def dcgan_generator(latent_dim=128, image_shape=(28, 28, 1), width=64, norm="bat
     if norm == "conditional_batch" and num_classes is None:
         raise ValueError("norm='conditional_batch' needs num_classes= (a conditional "
                          "generator); use 'batch' for an unconditional one.")
+    if num_classes is not None and norm not in CONDITIONAL_NORMS:
+        raise ValueError(f"norm must be one of {CONDITIONAL_NORMS}, got {norm!r}.")
     stages, base = _stages(image_shape[0])
     top = width * 2 ** (stages - 1)
     z = keras.Input((latent_dim,), name="noise")
