@@ -122,3 +122,12 @@ def test_export_refuses_a_model_that_is_not_a_generator(tmp_path):
                                                     r"\(batch, 8, 8, 1\)"):
         hub.export_saved_model(classifier, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_export_refuses_a_conditional_generator_in_one_line(tmp_path):
+    import keras_wgan as kw
+
+    generator = kw.architectures.mlp_generator(2, 2, width=8, depth=1, num_classes=3)
+    with pytest.raises(ValueError, match=r"class-conditional .* save a \.keras file or a preset"):
+        hub.export_saved_model(generator, tmp_path / "served")
+    assert not (tmp_path / "served").exists()

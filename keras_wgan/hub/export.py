@@ -101,6 +101,12 @@ def export_saved_model(model, directory, *, latent_dim=None, cache_dir=None, ver
 
         model = load(model, cache_dir=cache_dir)
     generator, model_latent_dim, metadata = _generator_of(model)
+    if len(getattr(generator, "inputs", None) or ()) > 1:
+        raise ValueError(
+            "This generator is class-conditional (it takes [noise, labels]); the SavedModel "
+            "export serves noise-only generators: save a .keras file or a preset "
+            "(kw.hub.save_preset) instead, which keep the labels input"
+        )
     latent_dim = int(latent_dim or model_latent_dim or generator.input_shape[-1])
     spec = tf.TensorSpec((None, latent_dim), tf.float32, name=SERVING_INPUT)
 
