@@ -140,7 +140,11 @@ def critic_surface(critic, limit, resolution=80):
     axis = np.linspace(-limit, limit, resolution, dtype="float32")
     xx, yy = np.meshgrid(axis, axis)
     points = np.stack([xx.ravel(), yy.ravel()], axis=1)
-    scores = np.asarray(critic(points, training=False)).reshape(resolution, resolution)
+    from keras import ops  # here, so that plotting alone does not start a backend
+
+    # convert_to_numpy, not np.asarray: on torch the scores carry autograd history.
+    scores = ops.convert_to_numpy(critic(points, training=False))
+    scores = scores.reshape(resolution, resolution)
     return xx, yy, scores
 
 

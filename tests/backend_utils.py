@@ -4,11 +4,16 @@ import keras
 
 
 def compiled(fn, jit=True):
-    """``fn`` compiled with XLA (``jit=True``) or as the backend's graph (TF) / eager (JAX)."""
+    """``fn`` compiled with XLA (``jit=True``) or as the backend's graph (TF) / eager (JAX,
+    torch); on torch ``jit=True`` is `torch.compile`."""
     if keras.backend.backend() == "jax":
         import jax
 
         return jax.jit(fn) if jit else fn
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.compile(fn) if jit else fn
     import tensorflow as tf
 
     return tf.function(fn, jit_compile=jit)
@@ -21,6 +26,11 @@ def input_gradient(fn, x):
         import jax
 
         return jax.grad(lambda value: keras.ops.sum(fn(value)))(x)
+    if keras.backend.backend() == "torch":
+        import torch
+
+        x = x.detach().requires_grad_(True)
+        return torch.autograd.grad(keras.ops.sum(fn(x)), x)[0]
     import tensorflow as tf
 
     with tf.GradientTape() as tape:
@@ -40,6 +50,10 @@ def variable_gradients(fn, variables):
                 return fn()
 
         return jax.grad(with_values)([v.value for v in variables])
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return list(torch.autograd.grad(fn(), [v.value for v in variables]))
     import tensorflow as tf
 
     with tf.GradientTape() as tape:

@@ -14,6 +14,9 @@ from keras_wgan.hub.testing import make_preset, tiny_generator
 pytestmark = pytest.mark.all_backends
 
 LATENT = np.random.default_rng(0).standard_normal((8, 4)).astype("float32")
+# Model outputs as NumPy on every backend (on torch they carry autograd history, which
+# np.asarray refuses).
+numpy = keras.ops.convert_to_numpy
 
 
 def test_round_trip_is_exact_and_metadata_complete(tmp_path):
@@ -29,7 +32,7 @@ def test_round_trip_is_exact_and_metadata_complete(tmp_path):
     assert meta["files"]["model.weights.h5"] == hub.sha256_file(tmp_path / "p/model.weights.h5")
     model = hub.load(tmp_path / "p")
     assert isinstance(model, hub.PretrainedGenerator)
-    np.testing.assert_array_equal(model(LATENT), generator(LATENT))
+    np.testing.assert_array_equal(numpy(model(LATENT)), numpy(generator(LATENT)))
     np.testing.assert_array_equal(model.generate(3, seed=5), model.generate(3, seed=5))
     assert model.generate(600, seed=1, batch_size=256).shape == (600, 2, 3, 1)
     with pytest.raises(FileExistsError, match="overwrite=True"):
@@ -48,7 +51,7 @@ def test_float16_storage_within_tolerance(tmp_path):
     model = hub.load(tmp_path / "f16")
     out = keras.ops.convert_to_numpy(model(LATENT))
     assert out.dtype == np.float32  # storage only: the layers still compute in float32
-    np.testing.assert_allclose(out, generator(LATENT), atol=meta16["float16_tolerance"])
+    np.testing.assert_allclose(out, numpy(generator(LATENT)), atol=meta16["float16_tolerance"])
     assert not np.array_equal(out, keras.ops.convert_to_numpy(generator(LATENT)))
 
 
@@ -82,11 +85,11 @@ def test_pretrained_generator_round_trips_through_keras_file(tmp_path):
     again = hub.load(tmp_path / "g.keras")
     assert isinstance(again, hub.PretrainedGenerator)
     assert again.metadata["dataset"] == "grid25" and again.latent_dim == 4
-    np.testing.assert_allclose(again(LATENT), model(LATENT), atol=1e-6)
+    np.testing.assert_allclose(numpy(again(LATENT)), numpy(model(LATENT)), atol=1e-6)
     plain = tiny_generator(seed=3)
     plain.save(tmp_path / "plain.keras")
     wrapped = hub.load(tmp_path / "plain.keras")
-    np.testing.assert_allclose(wrapped(LATENT), plain(LATENT), atol=1e-6)
+    np.testing.assert_allclose(numpy(wrapped(LATENT)), numpy(plain(LATENT)), atol=1e-6)
 
 
 def _tiny_wgangp():
@@ -110,7 +113,8 @@ def test_whole_gan_preset(tmp_path):
         whole = hub.load(tmp_path / dtype, whole_model=True)
         assert type(whole) is type(gan)
         real = np.ones((3, 6), "float32")
-        np.testing.assert_allclose(whole.discriminator(real), gan.discriminator(real), atol=atol)
+        np.testing.assert_allclose(numpy(whole.discriminator(real)),
+                                   numpy(gan.discriminator(real)), atol=atol)
         # hub.load(...).generate and the GAN's own generate agree for the same seed
         generator = hub.load(tmp_path / dtype)
         np.testing.assert_allclose(generator.generate(4, seed=9), gan.generate(4, seed=9),

@@ -4,13 +4,14 @@ Everything else in keras_wgan is written with `keras.ops` and `keras.Variable`s;
 primitives below are all the training step and the gradient penalty need from a framework:
 gradients, where this step runs among data-parallel replicas, whether to compile with XLA,
 and a `Trainer` mixin that turns the model's variable-based step into the step Keras calls
-on that backend (``train_step(data)`` on TensorFlow, ``train_step(state, data)`` on JAX).
+on that backend (``train_step(data)`` on TensorFlow and torch, ``train_step(state, data)``
+on JAX).
 One module per backend, like Keras's own ``backend/<name>/trainer.py``.
 """
 
 import keras
 
-SUPPORTED_BACKENDS = ("tensorflow", "jax")
+SUPPORTED_BACKENDS = ("tensorflow", "jax", "torch")
 
 if keras.backend.backend() == "tensorflow":
     from keras_wgan.backend.tensorflow import (
@@ -38,10 +39,23 @@ elif keras.backend.backend() == "jax":
         scale_for_replicas,
         value_and_gradients,
     )
+elif keras.backend.backend() == "torch":
+    from keras_wgan.backend.torch import (
+        Trainer,
+        apply_gradients,
+        assign_all,
+        has_accelerator,
+        input_gradients,
+        reducible_logs,
+        replica_info,
+        resolve_jit_compile,
+        scale_for_replicas,
+        value_and_gradients,
+    )
 else:  # pragma: no cover - depends on the installed backend
     raise ImportError(
-        f"keras_wgan supports the TensorFlow and JAX backends; KERAS_BACKEND is "
-        f"'{keras.backend.backend()}'. Set KERAS_BACKEND=tensorflow or KERAS_BACKEND=jax."
+        f"keras_wgan supports the TensorFlow, JAX and PyTorch backends; KERAS_BACKEND is "
+        f"'{keras.backend.backend()}'. Set KERAS_BACKEND=tensorflow, jax or torch."
     )
 
 __all__ = [

@@ -113,10 +113,13 @@ class InceptionFeatures:
         return x
 
     def __call__(self, images):
+        import keras
+
         outs = []
         for i in range(0, len(images), self.batch_size):
             x = self._prepare(images[i : i + self.batch_size])
-            outs.append(np.asarray(self.model(x, training=False), dtype=np.float32))
+            features = keras.ops.convert_to_numpy(self.model(x, training=False))  # any backend
+            outs.append(features.astype(np.float32))
         return np.concatenate(outs) if outs else np.zeros((0, 2048), np.float32)
 
 

@@ -96,9 +96,11 @@ class MnistClassifier:
         self.batch_size = int(batch_size)
 
     def _run(self, model, images):
+        import keras
+
         x = _as_images(images)
         outs = [
-            np.asarray(model(x[i : i + self.batch_size], training=False))
+            keras.ops.convert_to_numpy(model(x[i : i + self.batch_size], training=False))
             for i in range(0, len(x), self.batch_size)
         ]
         return np.concatenate(outs) if outs else np.zeros((0, model.output.shape[-1]), np.float32)
