@@ -9,7 +9,8 @@ import pytest
 import keras_wgan as kw
 from keras_wgan.presets import PRESETS_DIR
 
-BUNDLED = ("wgan_gp/grid25", "wgan_gp/mnist")
+BUNDLED = ("wgan_gp/grid25", "wgan_gp/mnist", "nsgan/mnist")
+MNIST_PRESETS = tuple(name for name in BUNDLED if name.endswith("/mnist"))
 FILES = ("config.json", "model.weights.h5", "metadata.json")
 
 
@@ -31,9 +32,9 @@ def test_bundled_preset_is_listed_with_its_files(name):
         assert (PRESETS_DIR / name / file).is_file(), f"{name} lacks {file}"
 
 
-def test_bundled_presets_stay_under_5_mb():
+def test_bundled_presets_stay_under_10_mb():
     total = sum(p.stat().st_size for p in pathlib.Path(PRESETS_DIR).rglob("*") if p.is_file())
-    assert total < 5 * 2**20, f"bundled presets take {total / 2**20:.2f} MiB"
+    assert total < 10 * 2**20, f"bundled presets take {total / 2**20:.2f} MiB"
 
 
 @pytest.mark.parametrize("name", BUNDLED)
@@ -42,8 +43,13 @@ def test_metadata_is_complete(name):
     for key in ("description", "family", "model", "dataset", "training_steps", "metrics",
                 "recipe", "latent_dim", "output_shape", "files", "weights_dtype"):
         assert meta.get(key) not in (None, "", {}), f"{name}: metadata lacks {key}"
-    assert meta["family"] == "wgan_gp"
-    assert meta["training_steps"] == meta["recipe"]["training"]["steps"] > 0
+    assert meta["family"] == name.split("/")[0]
+    training = meta["recipe"]["training"]
+    # The recipe's steps, unless its wall-clock budget ran out first (the metadata says so).
+    if "budget_seconds" in training:
+        assert 0 < meta["training_steps"] <= training["steps"]
+    else:
+        assert meta["training_steps"] == training["steps"] > 0
     if meta["weights_dtype"] == "float16":
         assert meta["float16_max_abs_error"] <= meta["float16_tolerance"]
 
@@ -96,12 +102,36 @@ def test_toy_metadata_records_its_metrics():
     assert metrics["w1_ratio"] == pytest.approx(metrics["w1"] / metrics["w1_noise_floor"], rel=1e-2)
 
 
-def test_mnist_metadata_says_what_it_was_trained_on():
-    meta = _metadata("wgan_gp/mnist")
+@pytest.mark.parametrize("name", MNIST_PRESETS)
+def test_mnist_metadata_says_what_it_was_trained_on(name):
+    meta = _metadata(name)
     assert meta["dataset"]["n_images"] == 10_000
     assert "test split" in meta["dataset"]["name"]
     assert meta["metrics"]["classifier_fid"] >= 0
+    assert 1.0 <= meta["metrics"]["inception_score"] <= 10.0
     assert 0 <= meta["metrics"]["digits_covered"] <= 10
+
+
+@pytest.mark.parametrize("name", MNIST_PRESETS)
+def test_mnist_preset_holds_its_recorded_metrics(name):
+    # The stored float16 weights, measured again by the recipe's own protocol (5,000 samples
+    # against the 10,000 training images in the bundled classifier's feature space), give the
+    # numbers the metadata (and README's table) records. Another CPU computes the convolutions
+    # in another order: the tolerances allow for that, not for another model.
+    from keras_wgan.data.mnist import find_mnist
+    from keras_wgan.presets import measure, train
+
+    if find_mnist() is None:
+        pytest.skip("MNIST not found (../shared/data/mnist or $KERAS_WGAN_MNIST)")
+    meta = _metadata(name)
+    recipe = meta["recipe"]
+    real, _ = train.load_real(recipe)
+    got = measure.measure(kw.hub.load(name), recipe, measure.prepare(recipe, real))
+    want = meta["metrics"]
+    assert got["classifier_fid"] == pytest.approx(want["classifier_fid"], rel=0.03, abs=0.05)
+    assert got["inception_score"] == pytest.approx(want["inception_score"], abs=0.05)
+    assert got["digits_covered"] == want["digits_covered"]
+    np.testing.assert_allclose(got["digit_shares"], want["digit_shares"], atol=0.005)
 
 
 def test_toy_preset_covers_the_grid_with_the_bundled_weights():
@@ -121,9 +151,10 @@ def test_toy_preset_covers_the_grid_with_the_bundled_weights():
     assert stats["hq_rate"] == pytest.approx(meta["metrics"]["hq_rate"], abs=2e-3)
 
 
-def test_mnist_preset_generates_images_in_range():
-    generator = kw.hub.load("wgan_gp/mnist")
-    assert generator.latent_dim == _metadata("wgan_gp/mnist")["latent_dim"]
+@pytest.mark.parametrize("name", MNIST_PRESETS)
+def test_mnist_preset_generates_images_in_range(name):
+    generator = kw.hub.load(name)
+    assert generator.latent_dim == _metadata(name)["latent_dim"]
     images = generator.generate(8, seed=0)
     assert images.shape == (8, 28, 28, 1)
     assert np.all(np.isfinite(images)) and images.min() >= -1.0 and images.max() <= 1.0

@@ -34,6 +34,14 @@ def preset_metadata(recipe, dataset, gan, seconds, steps_done, notes, command):
     }
 
 
+def shipped_generator(gan):
+    """The network a preset ships: the trained generator's architecture (trainable, as the
+    recipe builds it) with the generator EMA's weights when the model keeps an average."""
+    if gan.ema_generator is not None:
+        gan.generator.set_weights(gan.ema_generator.get_weights())
+    return gan.generator
+
+
 def _write_json(path, value):
     path.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
 
@@ -85,7 +93,8 @@ def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None):
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
     try:
         staged = staging / target.name
-        meta = hub.save_preset(gan.sampling_generator, staged, metadata=metadata, weights_dtype="float16")
+        meta = hub.save_preset(shipped_generator(gan), staged, metadata=metadata,
+                               weights_dtype="float16")
         meta["metrics"] = measure.measure(hub.load_preset(staged), recipe, prepared)
         _write_json(staged / "metadata.json", meta)  # not hashed: the weights are unchanged
         _write_json(staged / RECIPE_FILE, recipe)
