@@ -91,17 +91,46 @@ def has_accelerator():
 
 
 def resolve_jit_compile(jit_compile):
-    """``"auto"`` is eager on torch: `torch.compile` cannot run the penalties' double backward.
+    """``"auto"`` is eager on torch.
 
-    Measured on this project's 2-core CPU (``bench/backends.py``), see `Trainer.compile`.
+    `torch.compile` cannot compile a step with a gradient penalty at all (`Trainer.compile`).
+    Where it can (no penalty), Keras's compiled step breaks its graph at every
+    `torch.autograd.grad` and was no faster: NSGAN on this project's 2 busy cores (one OpenMP
+    thread, two interleaved rounds, critic images/s eager vs compiled), 28x28 DCGAN width 64
+    29.6 / 38.7 vs 25.9 / 31.0 after 158-289 s of compiling; toy MLPs 7689 / 6075 vs
+    9932 / 6190 after 79-156 s.
     """
     if jit_compile != "auto":
         return bool(jit_compile)
     return False
 
 
+def _differentiates_twice(model):
+    """True when a penalty layer of ``model`` takes the critic's input gradient (its
+    ``needs_per_example_critic``), so that the weight gradient is a double backward."""
+    return any(getattr(layer, "needs_per_example_critic", False) for layer in model.layers)
+
+
 class Trainer:
     """torch runs the model's variable-based steps as they are (eagerly, like TensorFlow)."""
+
+    def compile(self, *args, jit_compile="auto", **kwargs):
+        """Keras's compile, refusing ``jit_compile=True`` where `torch.compile` would fail.
+
+        torch.compile's backward graphs have no backward of their own, so a step whose loss
+        holds an input gradient fails at its first batch ("torch.compile with aot_autograd
+        does not currently support double backward"); the model says so here instead.
+        """
+        if jit_compile is True and _differentiates_twice(self):
+            names = sorted({type(layer).__name__ for layer in self.layers
+                            if getattr(layer, "needs_per_example_critic", False)})
+            raise ValueError(
+                f"jit_compile=True cannot compile this model on the torch backend: its "
+                f"penalties ({', '.join(names)}) differentiate the critic twice, which "
+                f"torch.compile does not support; use jit_compile='auto' (eager on torch) "
+                f"or False."
+            )
+        super().compile(*args, jit_compile=jit_compile, **kwargs)
 
     def train_step(self, data):
         return self.adversarial_train_step(data)
