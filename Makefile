@@ -8,7 +8,7 @@ export KERAS_BACKEND ?= tensorflow
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: venv demo test test-tensorflow test-jax test-slow test-margins bench-backends bench bench-input bench-quality bench-toy-recipe bench-soak presets clean
+.PHONY: venv demo test test-tensorflow test-jax test-torch test-torch-slow test-slow test-margins bench-backends bench bench-input bench-quality bench-toy-recipe bench-soak presets clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,14 +22,24 @@ venv: $(VENV)/.installed
 demo: venv
 	$(PY) -m keras_wgan.demo --out out/demo
 
-# The whole suite on TensorFlow, then the backend-agnostic modules again on JAX.
-test: test-tensorflow test-jax
+# The whole suite on TensorFlow, then the backend-agnostic modules again on JAX and on PyTorch.
+test: test-tensorflow test-jax test-torch
 
 test-tensorflow: venv
 	KERAS_BACKEND=tensorflow $(PY) -m pytest -m "not slow" -n 2 --dist loadfile -q
 
 test-jax: venv
 	KERAS_BACKEND=jax $(PY) -m pytest -m "all_backends and not slow" -n 2 --dist loadfile -q
+
+# One OpenMP thread per worker: two workers with torch's default two threads each on two
+# cores made a DCGAN step 10x slower (OpenMP threads spin while waiting for a descheduled one).
+# The seed-statistics tests (slow_on_torch: thousands of eager steps) run in test-torch-slow.
+test-torch: venv
+	KERAS_BACKEND=torch OMP_NUM_THREADS=1 $(PY) -m pytest \
+		-m "all_backends and not slow and not slow_on_torch" -n 2 --dist loadfile -q
+
+test-torch-slow: venv
+	KERAS_BACKEND=torch OMP_NUM_THREADS=1 $(PY) -m pytest -m "all_backends and slow_on_torch" -q
 
 test-slow: venv
 	$(PY) -m pytest -m slow -q

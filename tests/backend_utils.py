@@ -59,3 +59,14 @@ def variable_gradients(fn, variables):
     with tf.GradientTape() as tape:
         value = fn()
     return tape.gradient(value, variables)
+
+
+def compile_params(ids=("eager", "xla")):
+    """``[False, True]`` for a ``compiled`` / ``jit`` parametrization, the compiled case marked
+    ``slow_on_torch``: on torch it is `torch.compile`, whose C++ code generation took 10 s to
+    3 minutes a case on 2 busy cores (``make test-torch-slow`` runs them; TensorFlow and JAX
+    run both cases in ``make test``)."""
+    import pytest
+
+    return [pytest.param(False, id=ids[0]),
+            pytest.param(True, id=ids[1], marks=pytest.mark.slow_on_torch)]

@@ -38,3 +38,16 @@ def assert_within(stats, bounds):
     failures = failed_bounds(stats, bounds)
     shown = {name: round(float(value), 4) for name, value in stats.items()}
     assert not failures, "; ".join(failures) + f" (all statistics: {shown})"
+
+
+def seed_params(seeds):
+    """``seeds`` as pytest parameters, every seed after the first marked ``slow_on_torch``.
+
+    On PyTorch these trainings run eagerly (10-65 s a seed on 2 busy cores, against a few on
+    JAX's compiled steps): ``make test`` runs the first seed there and ``make test-torch-slow``
+    the others; TensorFlow and JAX run every seed in ``make test``.
+    """
+    import pytest
+
+    return [pytest.param(seed, marks=() if i == 0 else pytest.mark.slow_on_torch)
+            for i, seed in enumerate(seeds)]

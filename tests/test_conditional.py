@@ -8,7 +8,7 @@ from keras import ops
 import keras_wgan as kw
 from keras_wgan import architectures
 from keras_wgan.layers import GradientPenalty, R1Penalty, R2Penalty
-from tests.margins import assert_within
+from tests.margins import assert_within, seed_params
 
 # Runs on every installed backend (`make test` repeats these modules under JAX).
 pytestmark = pytest.mark.all_backends
@@ -67,7 +67,7 @@ def conditional_ring8_statistics(seed, steps=300, shuffle_labels=False):
     return {"label_accuracy": float(hits.mean()), "worst_label_accuracy": float(min(per_label))}
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", seed_params(SEEDS))
 def test_samples_of_label_k_land_at_mode_k(seed):
     assert_within(conditional_ring8_statistics(seed), CONDITIONAL_BOUNDS)
 

@@ -179,9 +179,9 @@ def test_fused_scores_inside_the_backends_compiled_function():
         spec = tf.TensorSpec((None, *IMAGE), tf.float32)
         compiled = tf.function(scores, input_signature=[spec, spec])
     else:
-        import jax
+        from tests.backend_utils import compiled as backend_compiled
 
-        compiled = jax.jit(scores)
+        compiled = backend_compiled(scores)  # jax.jit on JAX, torch.compile on torch
     for one, two in zip(compiled(real, fake), (critic(real), critic(fake))):
         np.testing.assert_allclose(ops.convert_to_numpy(one), ops.convert_to_numpy(two),
                                    atol=1e-6)

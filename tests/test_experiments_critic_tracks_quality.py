@@ -7,7 +7,7 @@ import tempfile
 import numpy as np
 import pytest
 from tests.conftest import MNIST_DIR, load_example
-from tests.margins import assert_within
+from tests.margins import assert_within, seed_params
 
 SEEDS = range(5)
 
@@ -74,7 +74,7 @@ def test_correlations_on_known_sequences():
 
 
 @pytest.mark.all_backends
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", seed_params(SEEDS))
 def test_estimate_tracks_w1(seed):
     assert_within(toy_statistics(seed), TOY_BOUNDS)
 
@@ -92,7 +92,7 @@ def test_example_writes_the_toy_run(tmp_path, capsys):
     assert "Pearson" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", seed_params(SEEDS))
 def test_mnist_critic_separates_real_digits_from_the_generators_noise(mnist_dir, seed):
     assert_within(mnist_statistics(seed), MNIST_BOUNDS)
 

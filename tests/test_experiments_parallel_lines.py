@@ -7,7 +7,7 @@ import tempfile
 import numpy as np
 import pytest
 from tests.conftest import load_example
-from tests.margins import assert_within
+from tests.margins import assert_within, seed_params
 
 # Runs on every installed backend (`make test` repeats these modules under JAX).
 pytestmark = pytest.mark.all_backends
@@ -60,7 +60,7 @@ def test_closed_forms():
     assert closed_forms(-0.3) == pytest.approx((LOG2, 0.3))
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", seed_params(SEEDS))
 def test_estimates_match_the_closed_forms(seed):
     assert_within(parallel_lines_statistics(seed), PARALLEL_LINES_BOUNDS)
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import load_example
-from tests.margins import assert_within
+from tests.margins import assert_within, seed_params
 
 # Runs on every installed backend (`make test` repeats these modules under JAX).
 pytestmark = pytest.mark.all_backends
@@ -59,7 +59,7 @@ def test_default_schedule():
     assert default_schedule(50) == [0, 1, 3, 10, 30, 50]
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", seed_params(SEEDS))
 def test_minimax_gradient_vanishes_and_the_critics_does_not(seed):
     assert_within(vanishing_gradients_statistics(seed), VANISHING_GRADIENTS_BOUNDS)
 

@@ -7,7 +7,7 @@ import pytest
 from keras import ops
 
 from keras_wgan import losses
-from tests.backend_utils import compiled as compile_fn, input_gradient
+from tests.backend_utils import compile_params, compiled as compile_fn, input_gradient
 
 
 # Runs on every installed backend (`make test` repeats these modules under JAX).
@@ -68,7 +68,7 @@ def _run(fn, args, compiled):
     return ops.convert_to_numpy(fn(*tensors))
 
 
-@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "xla"])
+@pytest.mark.parametrize("compiled", compile_params())
 @pytest.mark.parametrize("fn,args,expected", DISCRIMINATOR_CASES)
 def test_discriminator_losses(fn, args, expected, compiled):
     got = _run(fn, args, compiled)
@@ -77,7 +77,7 @@ def test_discriminator_losses(fn, args, expected, compiled):
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "xla"])
+@pytest.mark.parametrize("compiled", compile_params())
 @pytest.mark.parametrize("fn,args,expected", GENERATOR_CASES)
 def test_generator_losses(fn, args, expected, compiled):
     got = _run(fn, [args], compiled)

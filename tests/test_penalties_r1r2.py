@@ -7,7 +7,7 @@ from keras import ops
 
 import keras_wgan as kw
 from keras_wgan.layers import R1Penalty, R2Penalty
-from tests.backend_utils import compiled as compile_fn
+from tests.backend_utils import compile_params, compiled as compile_fn
 from tests.conftest import tiny_toy_pair
 
 # Runs on every installed backend (`make test` repeats these modules under JAX).
@@ -43,7 +43,7 @@ def _penalty(penalty, real, fake, critic, compiled):
     return float(ops.convert_to_numpy(call(real, fake)))
 
 
-@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "xla"])
+@pytest.mark.parametrize("compiled", compile_params())
 @pytest.mark.parametrize("cls", [R1Penalty, R2Penalty], ids=lambda c: c.__name__)
 @pytest.mark.parametrize("sample_shape", [(3,), (4, 4, 1)], ids=["points", "images"])
 def test_penalty_of_a_linear_critic_is_half_gamma_times_squared_weight_norm(
@@ -59,7 +59,7 @@ def test_penalty_of_a_linear_critic_is_half_gamma_times_squared_weight_norm(
                                rtol=1e-6)
 
 
-@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "xla"])
+@pytest.mark.parametrize("compiled", compile_params())
 def test_r1_reads_real_samples_and_r2_generated_ones(compiled):
     # f(x) = ||x||^2 / 2 has gradient x: R1 = gamma/2 E||real||^2, R2 = gamma/2 E||fake||^2.
     rng = np.random.default_rng(1)

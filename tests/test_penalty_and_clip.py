@@ -6,7 +6,7 @@ import pytest
 from keras import ops
 
 import keras_wgan as kw
-from tests.backend_utils import compiled, variable_gradients
+from tests.backend_utils import compile_params, compiled, variable_gradients
 from tests.conftest import tiny_toy_pair
 from tests.margins import assert_within
 
@@ -22,7 +22,7 @@ def linear_critic(w):
     return critic
 
 
-@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("jit", compile_params(ids=("False", "True")))
 @pytest.mark.parametrize(
     "w,one_sided,target",
     [
@@ -108,7 +108,7 @@ def test_weight_clip_constraint():
         kw.WeightClip(0.0)
 
 
-@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("jit", compile_params(ids=("False", "True")))
 def test_every_critic_weight_stays_clipped_after_fit(jit):
     generator, critic = tiny_toy_pair()
     gan = kw.WGAN(generator=generator, critic=critic, clip_value=0.02, seed=0)
