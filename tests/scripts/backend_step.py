@@ -2,14 +2,15 @@
 
     KERAS_BACKEND=jax python backend_step.py step OUT.npz
     KERAS_BACKEND=jax python backend_step.py save MODEL.keras OUT.npz
-    KERAS_BACKEND=tensorflow python backend_step.py load MODEL.keras OUT.npz
+    KERAS_BACKEND=torch python backend_step.py load MODEL.keras OUT.npz [MODEL.keras OUT.npz ...]
 
 ``step`` writes, for each registered model (`keras_wgan.models.VARIANTS`), the logs of one `train_on_batch` and every weight after
 it, from weights, data, noise and interpolation weights fixed by NumPy (the backends'
 random streams differ, so the test models replace them with fixed arrays); plus each
 objective's losses and the gradient penalty on fixed inputs. ``save`` trains a WGAN-GP for
-one step, saves it, and writes its generator's output on fixed noise; ``load`` loads a file
-(saved by either backend) and writes the same output. The test compares the backends.
+one step, saves it, and writes its generator's output on fixed noise; ``load`` loads files
+(saved by any backend) and writes the same output for each, in one process. The test
+compares the backends.
 """
 
 import sys
@@ -84,11 +85,13 @@ def fixed_losses():
     generator, critic = networks()
     for i, w in enumerate(generator.get_weights() + critic.get_weights()):
         results[f"init/{i}"] = w
-    penalty = FixedPenalty(weight=10.0)
-    results["penalty/mlp"] = ops.convert_to_numpy(
-        penalty(ops.convert_to_tensor(DATA[:BATCH]), ops.convert_to_tensor(DATA[BATCH:2 * BATCH]),
-                critic=critic)
-    )
+    real = ops.convert_to_tensor(DATA[:BATCH])
+    fake = ops.convert_to_tensor(DATA[BATCH:2 * BATCH])
+    penalties = {"mlp": FixedPenalty(weight=10.0),
+                 "one_sided": FixedPenalty(weight=10.0, one_sided=True, target=0.05),
+                 "r1": kw.layers.R1Penalty(3.0), "r2": kw.layers.R2Penalty(3.0)}
+    for name, penalty in penalties.items():
+        results[f"penalty/{name}"] = ops.convert_to_numpy(penalty(real, fake, critic=critic))
     return results
 
 
@@ -117,7 +120,8 @@ def main(argv):
     elif command == "save":
         save(argv[2], argv[3])
     elif command == "load":
-        load(argv[2], argv[3])
+        for path, out in zip(argv[2::2], argv[3::2]):
+            load(path, out)
     else:
         raise SystemExit(__doc__)
 
