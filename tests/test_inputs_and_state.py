@@ -1,5 +1,6 @@
-"""What reaches `fit` on every backend: tf.data, NumPy arrays and plain Python iterables;
-and the state the step threads: both optimizers, the noise seed, moving averages."""
+"""What reaches `fit` on every backend: tf.data, NumPy arrays, plain Python iterables and torch
+DataLoaders (wherever PyTorch is installed); and the state the step threads: both optimizers,
+the noise seed, moving averages."""
 
 import keras
 import numpy as np
@@ -29,7 +30,21 @@ def python_batches(n):
         yield rng.normal(size=(PER_STEP * CRITIC_STEPS, 2)).astype("float32")
 
 
-@pytest.mark.parametrize("source", ["tf.data", "numpy", "python"])
+def torch_loader(bare):
+    """A `torch.utils.data.DataLoader` of ring8 points: batches of ``[x]`` (a TensorDataset)
+    or bare tensors (a tensor as the dataset)."""
+    torch = pytest.importorskip("torch", reason="a DataLoader needs PyTorch installed")
+    points = torch.from_numpy(kw.data.sample("ring8", PER_STEP * CRITIC_STEPS * 3, seed=0))
+    dataset = points if bare else torch.utils.data.TensorDataset(points)
+    return torch.utils.data.DataLoader(dataset, batch_size=PER_STEP * CRITIC_STEPS,
+                                       shuffle=True, drop_last=True)
+
+
+@pytest.mark.parametrize("source", [
+    "tf.data", "numpy", "python", "torch-dataloader",
+    pytest.param("torch-dataloader-bare", marks=pytest.mark.skipif(
+        keras.backend.backend() != "torch",
+        reason="off torch, Keras's DataLoader adapter needs tuple batches (a TensorDataset)"))])
 def test_fit_accepts_each_kind_of_input(source):
     gan = make()
     if source == "tf.data":
@@ -39,6 +54,10 @@ def test_fit_accepts_each_kind_of_input(source):
         points = kw.data.sample("ring8", PER_STEP * CRITIC_STEPS * 3, seed=0)
         history = gan.fit(points, batch_size=PER_STEP * CRITIC_STEPS, epochs=2,
                           verbose=0).history
+    elif source.startswith("torch-dataloader"):
+        # Keras iterates a DataLoader afresh each epoch (3 batches of 32 each).
+        loader = torch_loader(bare=source.endswith("bare"))
+        history = gan.fit(loader, epochs=2, verbose=0).history
     else:
         history = gan.fit(python_batches(6), steps_per_epoch=3, epochs=2, verbose=0).history
     assert all(len(v) == 2 and np.all(np.isfinite(v)) for v in history.values())
