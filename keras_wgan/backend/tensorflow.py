@@ -98,8 +98,10 @@ def has_accelerator():
 def resolve_jit_compile(jit_compile):
     """``"auto"`` means XLA on accelerators and graph mode on CPU.
 
-    On this project's 2-core CPU, XLA ran the 28x28 DCGAN WGAN-GP step at 0.95x the speed
-    of graph mode (``bench/train_step.py``), so it is only turned on where it can pay.
+    On this project's 2-core CPU XLA ran the WGAN-GP step slower than graph mode at every
+    size of ``bench/train_step.py``'s table (wall-clock speed, interleaved rounds): 0.87x on
+    the toy MLPs, 0.37-0.51x on the 28x28 DCGANs (widths 16-64), 0.22x on the 64x64 DCGAN;
+    so it is only turned on where it can pay. GPU speed was not measured (none was lent).
     """
     if jit_compile != "auto":
         return bool(jit_compile)
