@@ -6,6 +6,7 @@ import pytest
 from keras import ops
 
 import keras_wgan as kw
+from tests.backend_utils import compile_params
 from tests.conftest import tiny_image_pair, tiny_toy_pair
 
 
@@ -49,30 +50,11 @@ def make(cls, **kwargs):
     return cls(generator=generator, discriminator=critic, latent_dim=2, seed=0, **kwargs)
 
 
-def differentiates_twice(cls):
-    """The variant's penalties take the critic's input gradient (WGAN-GP, R1/R2)."""
-    return any(penalty.needs_per_example_critic for penalty, _ in cls.variant.penalties.values())
-
-
-def fit_cases():
-    """(cls, jit) for every model; a compiled case that torch.compile would build (no input
-    gradient) is marked slow_on_torch (minutes of C++ code generation on 2 cores)."""
-    for cls in MODELS:
-        for jit, name in ((False, "graph"), (True, "xla")):
-            slow = jit and not differentiates_twice(cls)
-            yield pytest.param(cls, jit, id=f"{cls.__name__}-{name}",
-                               marks=pytest.mark.slow_on_torch if slow else ())
-
-
-@pytest.mark.parametrize("cls, jit", list(fit_cases()))
+@pytest.mark.parametrize("jit", compile_params(ids=("graph", "xla")))
+@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
 def test_fit_logs_finite_metrics_and_moves_weights(cls, jit):
     # Two critic steps instead of the papers' five keep the XLA compile short.
     gan = make(cls, critic_steps=2 if cls.default_critic_steps > 1 else None)
-    if jit and differentiates_twice(cls) and keras.backend.backend() == "torch":
-        # torch.compile has no double backward: refused at compile, not at the first batch.
-        with pytest.raises(ValueError, match="cannot compile this model on the torch backend"):
-            gan.compile(jit_compile=True)
-        return
     gan.compile(jit_compile=jit)
     assert gan.jit_compile is jit
     before_g = [v.numpy().copy() for v in gan.generator.trainable_variables]

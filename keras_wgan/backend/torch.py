@@ -8,11 +8,17 @@ model's variable-based step runs as it is, as on TensorFlow: a gradient is
 same way). `torch.autograd.grad` rather than ``loss.backward()`` leaves no ``.grad`` on any
 parameter, so the two players' gradients never mix and nothing needs zeroing.
 
-The gradient penalty differentiates twice (the critic's input gradient, then the loss with
-respect to the weights), which `torch.compile` does not support: its compiled backward
-graphs have no backward of their own (``torch.compile with aot_autograd does not currently
-support double backward``). `resolve_jit_compile` and `Trainer.compile` follow from that.
+Compilation. Keras's ``jit_compile=True`` on torch wraps the whole step in `torch.compile`,
+which fails on a gradient penalty: torch.compile's backward graphs have no backward of their
+own ("torch.compile with aot_autograd does not currently support double backward"), and the
+penalty's weight gradient is a double backward through the critic. So here
+``jit_compile=True`` compiles each network's forward instead (`compile_networks`: the
+generator, the critic, where they are differentiated once), keeps the step itself eager, and
+runs the critic eagerly inside `input_gradients`, the one place it is differentiated twice:
+what a PyTorch user writes by hand (``bench/torch_reference.py``).
 """
+
+import contextlib
 
 import keras
 import torch
@@ -58,12 +64,17 @@ def input_gradients(fn, inputs):
     ``evaluate``) under `torch.no_grad`, where the penalty still needs its input gradient;
     the result keeps its graph (``create_graph``) only where the caller records one, so that
     the penalty's weight gradient exists in training and nothing is kept in evaluation.
+    The critic runs eagerly here even when its forward is compiled (`compile_networks`):
+    torch.compile has no double backward.
     """
     differentiable_again = torch.is_grad_enabled()
     inputs = keras.ops.convert_to_tensor(inputs)
     if not inputs.requires_grad:
         inputs = inputs.detach().requires_grad_(True)
-    with torch.enable_grad():
+    # set_stance may not be entered while torch.compile traces a caller (a compiled penalty).
+    eager = (contextlib.nullcontext() if torch.compiler.is_compiling()
+             else torch.compiler.set_stance("force_eager"))
+    with torch.enable_grad(), eager:
         outputs = fn(inputs)
         (grads,) = torch.autograd.grad(
             torch.sum(outputs), inputs, create_graph=differentiable_again)
@@ -91,46 +102,38 @@ def has_accelerator():
 
 
 def resolve_jit_compile(jit_compile):
-    """``"auto"`` is eager on torch.
+    """``"auto"`` compiles the networks on a GPU and stays eager on the CPU.
 
-    `torch.compile` cannot compile a step with a gradient penalty at all (`Trainer.compile`).
-    Where it can (no penalty), Keras's compiled step breaks its graph at every
-    `torch.autograd.grad` and was no faster: NSGAN on this project's 2 busy cores (one OpenMP
-    thread, two interleaved rounds, critic images/s eager vs compiled), 28x28 DCGAN width 64
-    29.6 / 38.7 vs 25.9 / 31.0 after 158-289 s of compiling; toy MLPs 7689 / 6075 vs
-    9932 / 6190 after 79-156 s.
+    On this project's 2-core CPU `torch.compile` spends minutes generating C++ for each model
+    (158-289 s for the 28x28 DCGAN), which a short run or a test never earns back; see
+    ``bench/backends.py`` for the step rates either way.
     """
     if jit_compile != "auto":
         return bool(jit_compile)
-    return False
+    return has_accelerator()
 
 
-def _differentiates_twice(model):
-    """True when a penalty layer of ``model`` takes the critic's input gradient (its
-    ``needs_per_example_critic``), so that the weight gradient is a double backward."""
-    return any(getattr(layer, "needs_per_example_critic", False) for layer in model.layers)
+def compile_networks(model):
+    """`torch.compile` the forward (``call``) of every network (`keras.Model`) ``model`` holds.
+
+    Keras's `Layer.__call__` (dtype policy, ``training``, masks) stays eager around it, and a
+    network is compiled once however many times `fit` builds its step.
+    """
+    for layer in model.layers:
+        if isinstance(layer, keras.Model) and not getattr(layer, "_torch_compiled", False):
+            layer.call = torch.compile(layer.call, dynamic=False)
+            layer._torch_compiled = True
 
 
 class Trainer:
     """torch runs the model's variable-based steps as they are (eagerly, like TensorFlow)."""
 
-    def compile(self, *args, jit_compile="auto", **kwargs):
-        """Keras's compile, refusing ``jit_compile=True`` where `torch.compile` would fail.
-
-        torch.compile's backward graphs have no backward of their own, so a step whose loss
-        holds an input gradient fails at its first batch ("torch.compile with aot_autograd
-        does not currently support double backward"); the model says so here instead.
-        """
-        if jit_compile is True and _differentiates_twice(self):
-            names = sorted({type(layer).__name__ for layer in self.layers
-                            if getattr(layer, "needs_per_example_critic", False)})
-            raise ValueError(
-                f"jit_compile=True cannot compile this model on the torch backend: its "
-                f"penalties ({', '.join(names)}) differentiate the critic twice, which "
-                f"torch.compile does not support; use jit_compile='auto' (eager on torch) "
-                f"or False."
-            )
-        super().compile(*args, jit_compile=jit_compile, **kwargs)
+    def _should_torch_compile(self):
+        """Keras's torch trainer asks this before wrapping a whole step in `torch.compile`:
+        never (the penalty's double backward); the networks are compiled instead."""
+        if self.jit_compile:
+            compile_networks(self)
+        return False
 
     def train_step(self, data):
         return self.adversarial_train_step(data)
