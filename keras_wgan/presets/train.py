@@ -175,8 +175,24 @@ def fit_steps(gan, dataset, steps, chunk=500, log=None):
     return fit_within(gan, dataset, steps, chunk, log)[0]
 
 
+class _Deadline(keras.callbacks.Callback):
+    """Counts the generator steps of a `fit` call and stops it inside the epoch once
+    ``time.perf_counter()`` passes ``deadline`` (Keras checks ``stop_training`` after every
+    batch), so a budget overshoots by at most one step, not by a whole `fit` call."""
+
+    def __init__(self, deadline=None):
+        super().__init__()
+        self.deadline, self.steps = deadline, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            self.model.stop_training = True
+
+
 def fit_within(gan, dataset, steps, chunk=500, log=None, budget_seconds=None):
-    """`fit_steps` that also stops after the ``chunk`` in which ``budget_seconds`` ran out.
+    """`fit_steps` that also stops at the first generator step that ends after
+    ``budget_seconds`` of training.
 
     Returns ``(training seconds, generator steps done)``.
     """
@@ -184,9 +200,11 @@ def fit_within(gan, dataset, steps, chunk=500, log=None, budget_seconds=None):
     while done < steps and (budget_seconds is None or seconds < budget_seconds):
         n = min(chunk, steps - done)
         start = time.perf_counter()
-        history = gan.fit(dataset, steps_per_epoch=n, epochs=1, verbose=0).history
+        clock = _Deadline(None if budget_seconds is None else start + budget_seconds - seconds)
+        history = gan.fit(dataset, steps_per_epoch=n, epochs=1, verbose=0,
+                          callbacks=[clock]).history
         seconds += time.perf_counter() - start
-        done += n
+        done += clock.steps
         if log:
             scalars = ", ".join(f"{k} {v[-1]:.3g}" for k, v in history.items())
             log(f"  step {done}/{steps} ({seconds:.0f} s): {scalars}")
