@@ -193,6 +193,11 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=4)
     args = parser.parse_args(argv)
+    if not bench.TENSORFLOW:
+        parser.error("step_costs counts TensorFlow graph ops: run it with "
+                     "KERAS_BACKEND=tensorflow")
+    if min(args.rounds, args.steps) < 1:
+        parser.error("--rounds and --steps must be >= 1")
     names = ["keras_wgan", *[n for n in args.variants if n != "keras_wgan"]]
     modes = [m == "xla" for m in args.modes]
     print(f"{args.rounds} interleaved rounds x {args.steps} steps; ops: traced train_step "

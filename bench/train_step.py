@@ -25,8 +25,8 @@ the hand-written step). Ratios of interleaved rounds are what to compare across 
 ``steps_per_execution`` instead, per row. Under ``KERAS_BACKEND=jax`` only keras_wgan and
 fused run (the textbook is TensorFlow tapes), compiled with `jax.jit`.
 
-    .venv/bin/python bench/train_step.py            # the full table (~40 min on 2 busy cores)
-    .venv/bin/python bench/train_step.py --quick    # two rows, 2 rounds of 2 steps
+    .venv/bin/python bench/train_step.py            # the full table (37 min on 2 busy cores)
+    .venv/bin/python bench/train_step.py --quick    # two rows, 2 rounds of 2 steps (5 min)
     .venv/bin/python bench/train_step.py --rows mlp2d dcgan28-w32 --steps-per-execution 1 4 16
 """
 
