@@ -9,7 +9,7 @@
 
 import importlib
 
-from keras_wgan import startup_logs as _startup_logs
+from keras_wgan.app import startup_logs as _startup_logs
 
 if _startup_logs.run_as_command():  # a command, not a library import: hide TF's start-up banner
     _startup_logs.quiet_startup()

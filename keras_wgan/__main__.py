@@ -2,6 +2,6 @@
 
 import sys
 
-from keras_wgan.cli import main
+from keras_wgan.app.cli import main
 
 sys.exit(main())

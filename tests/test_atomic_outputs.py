@@ -23,8 +23,9 @@ import numpy as np
 import pytest
 
 import keras_wgan as kw
-from keras_wgan import atomic, callbacks, plotting, training
-from keras_wgan.resume import ResumableCheckpoint
+from keras_wgan import atomic, plotting, training
+from keras_wgan.training import callbacks
+from keras_wgan.training.resume import ResumableCheckpoint
 from tests.conftest import tiny_toy_pair
 
 # Runs on every installed backend (`make test` repeats these modules under JAX).

@@ -15,7 +15,7 @@ import tensorflow as tf
 from PIL import Image
 
 import keras_wgan as kw
-from keras_wgan.resume import ResumableCheckpoint
+from keras_wgan.training.resume import ResumableCheckpoint
 from tests.conftest import tiny_image_pair, tiny_toy_pair
 
 

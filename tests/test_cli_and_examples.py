@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_wgan import cli
+from keras_wgan.app import cli
 from tests.conftest import load_example
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import keras_wgan as kw
-from keras_wgan import cli, commands
+from keras_wgan.app import cli, commands
 
 TRAIN = ["train", "--data", "toy:ring8", "--steps-per-epoch", "1", "--epochs", "1"]
 
@@ -81,14 +81,15 @@ def test_the_examples_shared_flags_are_range_checked_too(capsys):
 
     from keras_wgan import training
 
-    examples = training.add_run_arguments(cli.Parser(prog="mnist.py"), out="runs/x", epochs=1)
+    assert training.add_run_arguments is cli.add_run_arguments  # the examples' public path
+    examples = cli.add_run_arguments(cli.Parser(prog="mnist.py"), out="runs/x", epochs=1)
     assert examples.parse_args(["--epochs", "3"]).epochs == 3
     for flag in ("--epochs", "--steps-per-epoch", "--batch-size", "--width", "--latent-dim"):
         with pytest.raises(SystemExit) as exit_:
             examples.parse_args([flag, "0"])
         assert exit_.value.code == 2 and flag in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        training.add_run_arguments(argparse.ArgumentParser(), "o", 1).parse_args(["--seed", "-1"])
+        cli.add_run_arguments(argparse.ArgumentParser(), "o", 1).parse_args(["--seed", "-1"])
 
 
 def test_debug_shows_the_traceback_before_or_after_the_command(tmp_path, capsys):

@@ -468,7 +468,8 @@ def test_labels_for_an_unconditional_preset_are_refused(tmp_path):
 def test_sample_grids_have_one_class_per_row(tmp_path):
     from PIL import Image
 
-    from keras_wgan import callbacks, plotting
+    from keras_wgan import plotting
+    from keras_wgan.training import callbacks
 
     gan = trained_conditional_images()
     samples, labels, columns = plotting.model_samples(gan, 64, seed=0)
@@ -488,7 +489,7 @@ def test_sample_grids_have_one_class_per_row(tmp_path):
 
 
 def test_sample_command_draws_a_class_or_one_class_per_row(tmp_path, capsys):
-    from keras_wgan import cli
+    from keras_wgan.app import cli
 
     trained_conditional_images().save(tmp_path / "gan.keras")
     assert cli.main(["sample", str(tmp_path / "gan.keras"), "--n", "20",
@@ -512,7 +513,7 @@ def test_sample_command_draws_a_class_or_one_class_per_row(tmp_path, capsys):
 def test_train_command_trains_a_conditional_model_on_a_labelled_folder(tmp_path, capsys):
     from PIL import Image
 
-    from keras_wgan import cli
+    from keras_wgan.app import cli
     from tests.test_data_labels import class_folder
 
     folder = class_folder(tmp_path / "pets")

@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pytest
 
-from keras_wgan import demo, startup_logs
+from keras_wgan.app import demo, startup_logs
 from keras_wgan.data import mnist
 from keras_wgan.hub.testing import serve
 

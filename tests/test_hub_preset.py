@@ -252,7 +252,7 @@ def test_keras_file_that_is_not_a_generator_is_refused(case, tmp_path):
 
 
 def test_classifier_is_refused_by_sample_and_whole_model(tmp_path, capsys):
-    from keras_wgan import cli
+    from keras_wgan.app import cli
 
     _classifier().save(tmp_path / "classifier.keras")
     with pytest.raises(hub.PresetFormatError, match="not a whole GAN"):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import keras_wgan as kw
-from keras_wgan.resume import NonFiniteGuard, ResumableCheckpoint, TrainingDiverged
+from keras_wgan.training.resume import NonFiniteGuard, ResumableCheckpoint, TrainingDiverged
 from tests.conftest import tiny_toy_pair
 
 # Runs on every installed backend (`make test` repeats these modules under JAX).
@@ -144,7 +144,7 @@ def test_non_finite_loss_stops_training_and_keeps_the_good_checkpoint(tmp_path):
 
 
 def test_cli_resumes_a_toy_run_from_its_checkpoint_folder(tmp_path):
-    from keras_wgan import cli
+    from keras_wgan.app import cli
 
     common = ["train", "--model", "wgan_gp", "--data", "toy:ring8", "--steps-per-epoch", "3",
               "--width", "8", "--checkpoint-dir", str(tmp_path / "ckpt")]
@@ -160,7 +160,7 @@ def test_cli_resumes_a_toy_run_from_its_checkpoint_folder(tmp_path):
 
 
 def test_cli_rerun_of_a_finished_run_says_so_and_claims_no_training(tmp_path, capsys):
-    from keras_wgan import cli
+    from keras_wgan.app import cli
 
     command = ["train", "--model", "wgan_gp", "--data", "toy:ring8", "--steps-per-epoch", "2",
                "--width", "8", "--epochs", "1", "--checkpoint-dir", str(tmp_path / "ckpt"),

@@ -2,7 +2,7 @@
 
 import pytest
 
-from keras_wgan import demo
+from keras_wgan.app import demo
 
 pytestmark = pytest.mark.slow
 

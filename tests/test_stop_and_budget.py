@@ -12,7 +12,9 @@ import time
 import keras
 import pytest
 
-from keras_wgan import callbacks, cli, training
+from keras_wgan import training
+from keras_wgan.app import cli
+from keras_wgan.training import callbacks
 
 TOY_RUN = dict(model="wgan_gp", data="toy:ring8", batch_size=16, latent_dim=2, width=8, seed=0,
                verbose=0)
@@ -170,7 +172,7 @@ def test_a_step_budget_on_the_command_line_says_where_it_stopped(tmp_path, capsy
 
 def test_a_checkpoint_deleted_at_the_end_is_kept_when_the_run_stopped_mid_epoch(tmp_path):
     from keras_wgan import data
-    from keras_wgan.resume import ResumableCheckpoint
+    from keras_wgan.training.resume import ResumableCheckpoint
 
     def fit(max_steps):
         gan = training.compile_model(training.build_model("wgan_gp", (2,), latent_dim=2,

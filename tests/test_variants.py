@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import keras_wgan as kw
-from keras_wgan import cli, losses, training
+from keras_wgan import losses, training
+from keras_wgan.app import cli
 from keras_wgan.architectures.spectral_norm import SpectralNormalization
 from keras_wgan.models import VARIANTS, get_variant, paper_optimizers
 from tests.conftest import tiny_toy_pair
@@ -55,7 +56,7 @@ def _model_choices(parser):
 
 def test_command_line_choices_are_the_registry():
     assert _model_choices(cli.parser()) == list(VARIANTS)
-    examples = training.add_run_arguments(argparse.ArgumentParser(), "out", 1)
+    examples = cli.add_run_arguments(argparse.ArgumentParser(), "out", 1)
     assert _model_choices(examples) == list(VARIANTS)
     args = cli.parser().parse_args(["train", "--model", "hinge", "--data", "toy:ring8"])
     assert args.model == "hinge"

@@ -15,7 +15,7 @@ import re
 
 import tensorflow as tf
 
-from keras_wgan import startup_logs
+from keras_wgan.app import startup_logs
 from keras_wgan.data.folders import inspect_image, list_images
 
 _EVERY_LINE = (re.compile(rb""),)

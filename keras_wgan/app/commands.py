@@ -1,4 +1,4 @@
-"""What each `keras-wgan` command does; `cli.py` only parses the arguments."""
+"""What each `keras-wgan` command does; `cli` only parses the arguments."""
 
 import numpy as np
 

@@ -12,9 +12,10 @@ import signal
 
 import keras
 
-from keras_wgan import architectures, callbacks, resume
+from keras_wgan import architectures
 from keras_wgan import data as keras_wgan_data
 from keras_wgan.models import get_model_class, get_variant, paper_optimizers, validation
+from keras_wgan.training import callbacks, resume
 
 
 def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width=64,
@@ -348,23 +349,6 @@ def finished(checkpoint_dir, epochs, max_steps=None):
     return bool(checkpoint_dir) and (
         completed_epochs(checkpoint_dir) >= epochs
         or (max_steps is not None and completed_steps(checkpoint_dir) >= max_steps))
-
-
-def add_run_arguments(parser, out, epochs):
-    """The flags the example scripts share (model, output, budget, sizes, seed), range-checked
-    while parsing as on the ``keras-wgan`` command line."""
-    from keras_wgan.cli import COUNT, SEED, model_argument
-
-    model_argument(parser)
-    parser.add_argument("--out", default=out, help=f"output folder ({out})")
-    parser.add_argument("--epochs", type=COUNT, default=epochs)
-    parser.add_argument("--steps-per-epoch", type=COUNT, default=None,
-                        help="generator steps per epoch (default: one pass over the data)")
-    parser.add_argument("--batch-size", type=COUNT, default=64, help="real images per critic step")
-    parser.add_argument("--width", type=COUNT, default=64, help="DCGAN base width")
-    parser.add_argument("--latent-dim", type=COUNT, default=128)
-    parser.add_argument("--seed", type=SEED, default=0)
-    return parser
 
 
 def toy_source(source):

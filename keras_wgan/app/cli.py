@@ -1,0 +1,309 @@
+"""The `keras-wgan` command line (also `python -m keras_wgan`); `commands` does the work.
+
+    keras-wgan train --model wgan_gp --data tfds:mnist --epochs 20 --out runs/mnist
+    keras-wgan train --model gan --data toy:ring8 --steps-per-epoch 200 --out runs/ring
+    keras-wgan sample runs/mnist/checkpoint.keras --n 64 --out grid.png
+    keras-wgan sample wgan_gp/mnist --n 64 --out grid.png
+    keras-wgan export wgan_gp/mnist exported/
+    keras-wgan eval wgan_gp/grid25 --data toy:grid25
+"""
+
+import argparse
+import math
+import os
+import sys
+
+EPILOG = """\
+data sources (--data):
+  tfds:<name>        a TensorFlow Datasets image set, e.g. tfds:mnist, tfds:celeb_a
+  PATH               a folder of images (jpg/png, nested or flat) or of MNIST IDX files
+  toy:<name>         a built-in 2-D distribution: toy:ring8, toy:grid25, toy:swiss_roll
+
+Batches: --batch-size is real examples per critic step; each training step reads
+critic_steps x batch-size examples (WGAN/WGAN-GP: 5 x 64 by default), as in the papers.
+"""
+
+
+# The most samples `sample` draws into one grid, and `eval` compares (a 100x100 grid).
+MAX_SAMPLES = 10_000
+MAX_EVAL_SAMPLES = 100_000
+
+
+# --- argument types: a bad value is refused while parsing, in one line naming the flag --------
+
+
+def integer(minimum=1, maximum=None, even=False, what=""):
+    """An argparse ``type``: an integer in ``[minimum, maximum]`` (and even, if asked)."""
+    bound = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+    wanted = f"{'an even' if even else 'an'} integer {bound}{what}"
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}") from None
+        if value < minimum or (maximum is not None and value > maximum) or (even and value % 2):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
+        return value
+
+    return parse
+
+
+def number(minimum=None, above=None):
+    """An argparse ``type``: a finite float ``>= minimum`` or ``> above``."""
+    wanted = f"a finite number {f'> {above:g}' if above is not None else f'>= {minimum:g}'}"
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}") from None
+        if (not math.isfinite(value) or (minimum is not None and value < minimum)
+                or (above is not None and value <= above)):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
+        return value
+
+    return parse
+
+
+def jit_setting(text):
+    settings = {"auto": "auto", "true": True, "on": True, "false": False, "off": False}
+    if text.lower() not in settings:
+        raise argparse.ArgumentTypeError(f"must be auto, true or false, got {text!r}")
+    return settings[text.lower()]
+
+
+COUNT = integer(1)
+SEED = integer(0)
+# dcgan_generator halves the side down to a map of >= 4 pixels: an even side of at least 8.
+IMAGE_SIDE = integer(8, even=True, what=" (e.g. 28, 32 or 64)")
+
+
+class Parser(argparse.ArgumentParser):
+    """Errors in one line, like every other bad input (``--help`` shows the usage)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_debug(p, default=False):
+    p.add_argument("--debug", action="store_true", default=default,
+                   help="show the full traceback of an error")
+
+
+def model_argument(p):
+    """``--model``, with the registered variants (`keras_wgan.models.VARIANTS`) as choices."""
+    from keras_wgan.models import VARIANTS
+
+    p.add_argument("--model", default="wgan_gp", choices=list(VARIANTS),
+                   help="; ".join(f"{name}: {v.summary}" for name, v in VARIANTS.items())
+                   + " (default wgan_gp)")
+
+
+def _add_train(sub):
+    from keras_wgan.models import VARIANTS
+
+    p = sub.add_parser(
+        "train", help=f"train a {', '.join(v.title for v in VARIANTS.values())} on a data source",
+        description="Train one of the registered models (--model); every epoch writes a sample "
+        "grid, TensorBoard logs and a .keras checkpoint into --out. Ctrl-C or SIGTERM (and "
+        "--max-steps, --minutes) stop at a step boundary and still write them; a second "
+        "Ctrl-C stops at once.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    model_argument(p)
+    p.add_argument("--data", required=True, help="tfds:<name>, a folder, or toy:<name> (below)")
+    p.add_argument("--out", default="runs/latest", help="output folder (default runs/latest)")
+    p.add_argument("--epochs", type=COUNT, default=10)
+    p.add_argument("--steps-per-epoch", type=COUNT, default=None,
+                   help="generator steps per epoch (required for toy data, which never ends)")
+    p.add_argument("--max-steps", type=COUNT, default=None,
+                   help="stop after this many generator steps in all, across epochs (a "
+                   "resumed checkpoint's included), at a step boundary")
+    p.add_argument("--minutes", type=number(above=0), default=None,
+                   help="stop at the first step boundary after this many minutes of training")
+    p.add_argument("--batch-size", type=COUNT, default=64, help="real examples per critic step (64)")
+    p.add_argument("--image-size", type=IMAGE_SIDE, default=None,
+                   help="resize/crop images to this side (even, >= 8)")
+    p.add_argument("--channels", type=int, default=None, choices=[1, 3])
+    p.add_argument("--latent-dim", type=COUNT, default=128)
+    p.add_argument("--width", type=COUNT, default=64, help="base width of the networks (64)")
+    p.add_argument("--critic-steps", type=COUNT, default=None,
+                   help="critic steps per generator step (paper: 5 for WGANs, 1 for GANs)")
+    p.add_argument("--gp-weight", type=number(minimum=0), default=None, help="WGAN-GP lambda (paper: 10)")
+    p.add_argument("--clip-value", type=number(above=0), default=None, help="WGAN clip c (paper: 0.01)")
+    p.add_argument("--lr", type=number(above=0), default=None,
+                   help="learning rate of both optimizers (paper: 1e-4 WGAN-GP, 5e-5 WGAN, 2e-4 GAN)")
+    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--jit-compile", type=jit_setting, default="auto",
+                   help="auto (XLA on GPU/TPU, graph on CPU), true or false")
+    p.add_argument("--checkpoint-dir", default=None,
+                   help="save the full training state here every epoch; rerunning the same "
+                   "command resumes from the last complete epoch (e.g. after a crash)")
+    p.add_argument("--conditional", action="store_true",
+                   help="train a class-conditional model on the data's labels (the number of "
+                   "classes is read from the data): a folder with one subfolder per class, "
+                   "MNIST IDX files beside their labels file, or toy:ring8 / toy:grid25 (one "
+                   "class per mode); samples are drawn one class per row")
+    p.add_argument("--data-dir", default=None, help="TFDS data_dir")
+    p.add_argument("--no-download", action="store_true", help="TFDS: use only prepared data")
+
+
+def add_run_arguments(parser, out, epochs):
+    """The flags the example scripts share (model, output, budget, sizes, seed), range-checked
+    while parsing as on the ``keras-wgan`` command line (public alias:
+    ``keras_wgan.training.add_run_arguments``)."""
+    model_argument(parser)
+    parser.add_argument("--out", default=out, help=f"output folder ({out})")
+    parser.add_argument("--epochs", type=COUNT, default=epochs)
+    parser.add_argument("--steps-per-epoch", type=COUNT, default=None,
+                        help="generator steps per epoch (default: one pass over the data)")
+    parser.add_argument("--batch-size", type=COUNT, default=64, help="real images per critic step")
+    parser.add_argument("--width", type=COUNT, default=64, help="DCGAN base width")
+    parser.add_argument("--latent-dim", type=COUNT, default=128)
+    parser.add_argument("--seed", type=SEED, default=0)
+    return parser
+
+
+def _add_sample(sub):
+    p = sub.add_parser("sample", help="write a grid of samples from a .keras file or a handle",
+                       description="Load a model (.keras file, preset handle such as "
+                       "wgan_gp/mnist, folder, archive or URL) and write an image grid.")
+    p.add_argument("source", help="a .keras file or a hub handle")
+    p.add_argument("--n", type=integer(1, MAX_SAMPLES), default=64, help="number of samples (64)")
+    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--out", default="samples.png", help="PNG path (samples.png)")
+    p.add_argument("--label", type=integer(0), default=None,
+                   help="class-conditional models: draw every sample of this class (default: "
+                   "one class per row)")
+
+
+def _add_export(sub):
+    p = sub.add_parser("export", help="export a generator as a TensorFlow SavedModel",
+                       description="Write a SavedModel whose serving_default signature maps "
+                       "latent (None, latent_dim) float32 to images.")
+    p.add_argument("source", help="a .keras file or a hub handle")
+    p.add_argument("out", help="the SavedModel folder to create")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a SavedModel folder that already exists at OUT")
+
+
+def _add_eval(sub):
+    p = sub.add_parser("eval", help="measure a generator's samples against real data",
+                       description="Toy data: modes covered, high-quality rate, exact W1 and "
+                       "its noise floor. 28x28x1 images: classifier FID, KID and digit "
+                       "coverage with the bundled MNIST classifier.",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("source", help="a .keras file or a hub handle")
+    p.add_argument("--data", required=True, help="the real data to compare with")
+    p.add_argument("--n", type=integer(1, MAX_EVAL_SAMPLES), default=2000,
+                   help="samples to draw (2000)")
+    p.add_argument("--seed", type=SEED, default=0)
+
+
+def parser():
+    p = Parser(
+        prog="keras-wgan",
+        description="Train, sample, export and evaluate GANs and WGANs built on Keras 3.",
+        epilog="Run 'keras-wgan COMMAND --help' for each command's options.",
+    )
+    _add_debug(p)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_train, _add_sample, _add_export, _add_eval):
+        add(sub)
+    for command in sub.choices.values():
+        # Also after the command; SUPPRESS keeps a --debug given before it.
+        _add_debug(command, default=argparse.SUPPRESS)
+    return p
+
+
+def main(argv=None):
+    """Run one command; return its exit status, never raising (unless ``--debug``).
+
+    0 done; 1 training diverged, or an unexpected error (its type and message in one line);
+    2 bad input, on the command line or found later (a missing file, data that does not fit
+    the model...), in one line naming the fix; 130 interrupted (SIGINT, Ctrl-C), 143 stopped
+    by SIGTERM: a training run then stops at a step boundary, writes its outputs and says
+    so in one line.
+    """
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, or a bad argument already reported in one line
+        return exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 2
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    prefix = f"keras-wgan {args.command}: error:"
+    stdout = sys.stdout = _LineTracker(sys.stdout)
+    try:
+        from keras_wgan.app import commands
+
+        return getattr(commands, args.command)(args)
+    except BaseException as error:  # noqa: BLE001 -- turned into one line and an exit status
+        if stdout.mid_line:  # a progress bar cut short: the message gets a line of its own
+            stdout.write("\n")
+            stdout.flush()
+        if args.debug or isinstance(error, SystemExit):
+            raise
+        if isinstance(error, KeyboardInterrupt):
+            # A training run's stop (`callbacks.Interrupted`) says where and with what status.
+            message = str(error) or "interrupted"
+            print(f"keras-wgan {args.command}: {message}", file=sys.stderr)
+            return getattr(error, "exit_status", 130)
+        status = exit_status(error)
+        if status == 2 or _is_library_error(error, DIVERGED_MODULE, "TrainingDiverged"):
+            # Library errors are written to be read as one line: show it, not a stack trace.
+            print(f"{prefix} {_one_line(error)}", file=sys.stderr)
+        else:
+            print(f"{prefix} {type(error).__name__}: {_one_line(error)} "
+                  "(run with --debug for the traceback)", file=sys.stderr)
+        return status
+    finally:
+        if sys.stdout is stdout:
+            sys.stdout = stdout.stream
+
+
+class _LineTracker:
+    """``sys.stdout`` for the length of a command, noting whether the last write ended a line."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.mid_line = False
+
+    def write(self, text):
+        if text:
+            self.mid_line = not text.endswith("\n")
+        return self.stream.write(text)
+
+    def __getattr__(self, name):  # flush, isatty, fileno, encoding...
+        return getattr(self.stream, name)
+
+
+# Where `TrainingDiverged` (a RuntimeError raised by the NaN/Inf guard) is defined.
+DIVERGED_MODULE = "keras_wgan.training.resume"
+# What bad input raises: a wrong value or type, a missing file or name, an unreadable path.
+BAD_INPUT = (ValueError, TypeError, LookupError, OSError)
+
+
+def exit_status(error):
+    """2 for bad input (the hub's errors included), 1 for anything else (a diverged run...)."""
+    if _is_library_error(error, DIVERGED_MODULE, "TrainingDiverged"):
+        return 1  # a RuntimeError: the input was fine, the run was not
+    if isinstance(error, BAD_INPUT) or _is_library_error(error, "keras_wgan.hub.errors", "HubError"):
+        return 2
+    return 1
+
+
+def _is_library_error(error, module, name):
+    # Looked up, not imported: a failing import of the library must still be reported.
+    cls = getattr(sys.modules.get(module), name, None)
+    return cls is not None and isinstance(error, cls)
+
+
+def _one_line(error, limit=400):
+    """The first non-empty line of an error's message (TensorFlow's run to many), shortened."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    text = lines[0] if lines else type(error).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+if __name__ == "__main__":
+    sys.exit(main())
