@@ -1,5 +1,9 @@
 """Figures: image grids (Pillow only), training curves and 2-D samples with critic contours.
 
+`pyplot` gives Matplotlib on a headless backend; `draw_toy_panel` draws 2-D samples on one
+axis (the experiments' multi-panel figures) and `save_toy_figure` writes the one-panel figure
+of a model's samples (the per-epoch grid of a toy run, ``keras-wgan sample`` of a toy model).
+
 Files are rendered in memory and written atomically (`keras_wgan.atomic`): a failed or killed
 write keeps the previous picture, and a failure raises one `atomic.OutputWriteError`.
 """
@@ -13,13 +17,28 @@ import numpy as np
 from keras_wgan import atomic
 
 
-def _pyplot():
-    import matplotlib
+def pyplot():
+    """``matplotlib.pyplot`` on the Agg backend (files only: the examples, the command line and
+    the experiments run on headless machines); one ImportError naming the fix without Matplotlib.
 
-    matplotlib.use("Agg")  # files only: examples run on headless machines
+        plt = plotting.pyplot()
+        fig, ax = plt.subplots()
+        ...
+        plotting.save_figure(fig, "figure.png")   # written atomically, then closed
+    """
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("Drawing figures needs Matplotlib, which is not installed: "
+                          "pip install matplotlib") from None
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt
+
+
+# The name before `pyplot` was public; keras_wgan/presets/plot.py still calls it.
+_pyplot = pyplot
 
 
 def class_rows(num_classes, n):
@@ -83,7 +102,7 @@ def save_figure(fig, path, dpi=100):
     and close it (a pyplot figure; a bare `Figure` needs no closing)."""
     # pyplot keeps every figure it made (those with a manager) until closed; a figure made
     # without it is freed with its last reference.
-    plt = _pyplot() if fig.canvas.manager is not None else None
+    plt = pyplot() if fig.canvas.manager is not None else None
 
     def render():
         buffer = io.BytesIO()
@@ -173,3 +192,13 @@ def draw_toy_panel(ax, real, fake, critic=None, limit=None, title=None, labels=N
     ax.set_yticks([])
     if title:
         ax.set_title(title, fontsize=9)
+
+
+def save_toy_figure(path, real, fake, critic=None, title=None, labels=None, size=4.0):
+    """Write one `draw_toy_panel` (``size`` inches square, 100 dpi) to ``path`` atomically.
+
+    ``real`` may be empty (``fake[:0]``): only the generated points are drawn.
+    """
+    fig, ax = pyplot().subplots(figsize=(size, size))
+    draw_toy_panel(ax, real, fake, critic, title=title, labels=labels)
+    return save_figure(fig, path)

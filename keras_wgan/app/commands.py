@@ -43,10 +43,8 @@ def sample(args):
     if samples.ndim == 4:
         plotting.save_image_grid(samples, args.out, columns=columns)
     else:
-        plt = plotting._pyplot()
-        fig, ax = plt.subplots(figsize=(4, 4))
-        plotting.draw_toy_panel(ax, samples[:0], samples, title=args.source, labels=labels)
-        plotting.save_figure(fig, args.out)
+        plotting.save_toy_figure(args.out, samples[:0], samples, title=args.source,
+                                 labels=labels)
     print(f"wrote {len(samples)} samples to {args.out}")
     return 0
 

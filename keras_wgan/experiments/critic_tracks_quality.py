@@ -230,7 +230,7 @@ def _write(result, out_dir):
 
 
 def _plot(result, path):
-    plt = plotting._pyplot()
+    plt = plotting.pyplot()
     rows, metric = result["epochs"], result["quality_metric"]
     label = {"w1": "exact W1", "classifier_fid": "classifier-FID"}[metric]
     steps = [r["step"] for r in rows]

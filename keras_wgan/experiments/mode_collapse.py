@@ -72,7 +72,7 @@ def run(datasets=("ring8", "grid25"), models=None, steps=2000, snapshots=4, batc
 
 
 def _plot(result, datasets, models, path):
-    plt = plotting._pyplot()
+    plt = plotting.pyplot()
     fig, axes = plt.subplots(len(datasets), 3, figsize=(12, 3.2 * len(datasets)), squeeze=False)
     for row, dataset in enumerate(datasets):
         for name in models:

@@ -88,7 +88,7 @@ def run(thetas=tuple(np.round(np.linspace(-1.0, 1.0, 9), 3)), steps=300, critic=
 
 
 def _plot(points, critic, steps, path):
-    plt = plotting._pyplot()
+    plt = plotting.pyplot()
     thetas = np.array([p["theta"] for p in points])
     grid = np.linspace(thetas.min(), thetas.max(), 401)
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))

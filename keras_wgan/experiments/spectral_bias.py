@@ -130,7 +130,7 @@ def _batches(real, fake, batch_size):
 
 
 def _plot(rows, critics, seed, path):
-    plt = plotting._pyplot()
+    plt = plotting.pyplot()
     real = data.sample("grid25", 500, seed=30_000 + seed)
     fake = spread_over_cells(500, seed=40_000 + seed)
     fig, axes = plt.subplots(1, len(rows), figsize=(5 * len(rows), 5))

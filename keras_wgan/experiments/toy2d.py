@@ -81,7 +81,7 @@ def compare(models=None, dataset="ring8", steps=1000, snapshots=4, out_dir="out/
     high-quality rate and mean distance of samples to the nearest mode). Returns the dict.
     """
     models = tuple(VARIANTS) if models is None else tuple(models)
-    plt = plotting._pyplot()
+    plt = plotting.pyplot()
     os.makedirs(out_dir, exist_ok=True)
     real = data.sample(dataset, 1000, seed=1)
     fig, axes = plt.subplots(len(models), snapshots, figsize=(2.6 * snapshots, 2.6 * len(models)),

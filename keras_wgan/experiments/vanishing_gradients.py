@@ -117,7 +117,7 @@ def run(theta=1.0, steps=1000, schedule=None, critic="gp", batch_size=256, learn
 
 
 def _plot(result, path):
-    plt = plotting._pyplot()
+    plt = plotting.pyplot()
     k = np.maximum(np.array(result["k"], dtype=float), 0.5)  # k = 0 drawn at 0.5 on the log axis
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     styles = {"minimax": ("tab:red", r"minimax $\log(1 - D(G(z)))$"),

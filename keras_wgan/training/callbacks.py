@@ -52,13 +52,10 @@ class SampleGrid(keras.callbacks.Callback):
         if samples.ndim == 4:
             plotting.save_image_grid(samples, path, columns=columns)
         else:
-            plt = plotting._pyplot()
-            fig, ax = plt.subplots(figsize=(4, 4))
             real = self.real if self.real is not None else samples[:0]
             critic = self.model.discriminator if labels is None else None
-            plotting.draw_toy_panel(ax, real, samples, critic, title=f"epoch {epoch + 1}",
-                                    labels=labels)
-            plotting.save_figure(fig, path)
+            plotting.save_toy_figure(path, real, samples, critic, title=f"epoch {epoch + 1}",
+                                     labels=labels)
         self.paths.append(path)
 
 
