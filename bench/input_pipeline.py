@@ -1,7 +1,8 @@
 """Input-pipeline throughput against what the WGAN-GP train step consumes, in one run.
 
 Pipelines (`keras_wgan.data.image_dataset`, batches of 5 x 64 = 320 as fed to WGAN-GP):
-  - MNIST from IDX files (../shared/data/mnist, or synthetic IDX files written to a temp dir);
+  - MNIST from IDX files: the folder `keras_wgan.data.mnist.find_mnist` finds (``--mnist``,
+    ``$KERAS_WGAN_MNIST``, ../shared/data/mnist), else synthetic IDX files in a temp dir;
   - a folder of synthetic 64x64 JPEGs (2,000 by default): decoded every pass (cache=False,
     the rate for folders too big for memory, e.g. CelebA on a small machine) and cached.
 Training: `keras_wgan.WGANGP` with the default DCGAN generator and critic (latent 128, width 64),
@@ -17,7 +18,6 @@ On 2 CPU cores it takes about 4 minutes, most of it the 64x64 train steps (~1 mi
 import argparse
 import gzip
 import os
-import pathlib
 import struct
 import tempfile
 import time
@@ -30,10 +30,10 @@ import tensorflow as tf  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import keras_wgan as kw  # noqa: E402
+from keras_wgan.data.mnist import find_mnist  # noqa: E402
 
 CRITIC_STEPS, PER_STEP, LATENT = 5, 64, 128
 BATCH = CRITIC_STEPS * PER_STEP
-MNIST_DIR = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 
 def pipeline_rate(ds, seconds, warmup=3):
@@ -47,9 +47,12 @@ def pipeline_rate(ds, seconds, warmup=3):
     return images / elapsed
 
 
-def mnist_source(tmp):
-    if (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
-        return str(MNIST_DIR), "MNIST IDX (real, 10k test split)"
+def mnist_source(tmp, path=None):
+    """A folder of MNIST IDX files and its row name: the one `find_mnist` finds, else 10,000
+    synthetic images written to ``tmp`` (the pipeline's rate depends on sizes, not pixels)."""
+    folder = find_mnist(path)
+    if folder is not None:
+        return str(folder), "MNIST IDX (real, test split)"
     images = np.random.default_rng(0).integers(0, 256, (10_000, 28, 28), dtype=np.uint8)
     path = os.path.join(tmp, "t10k-images-idx3-ubyte.gz")
     with gzip.open(path, "wb") as f:
@@ -90,11 +93,14 @@ def main():
     parser.add_argument("--images", type=int, default=2000, help="synthetic JPEGs in the folder")
     parser.add_argument("--seconds", type=float, default=3.0, help="timing window per pipeline")
     parser.add_argument("--train-steps", type=int, default=2, help="timed train steps per model")
+    parser.add_argument("--mnist", default=None,
+                        help="folder of MNIST IDX files (default: $KERAS_WGAN_MNIST, then "
+                        "../shared/data/mnist; 'none': synthetic IDX files)")
     args = parser.parse_args()
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        mnist_dir, mnist_name = mnist_source(tmp)
+        mnist_dir, mnist_name = mnist_source(tmp, args.mnist)
         mnist = kw.data.image_dataset(mnist_dir, BATCH, split="test", seed=0, repeat=True)
         rows.append((mnist_name, pipeline_rate(mnist, args.seconds), (28, 28, 1)))
 

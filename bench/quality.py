@@ -9,7 +9,9 @@ models; the hinge variant adds a fifth row per dataset (not timed since).
 Each variant trains from the same seed on grid25 and ring8 (MLP critic and generator of depth
 3, width 256 by default, 2-D noise, 256 real points per critic step) and on MNIST (28x28
 DCGAN of `keras_wgan.architectures`, width 32, latent 64, 64 images per critic step, on the
-10,000 images of ``/work/shared/data/mnist``; skipped with a message when absent). Every
+10,000 test images `keras_wgan.data.mnist.load_mnist` finds: ``--mnist-dir``,
+``$KERAS_WGAN_MNIST``, the repository's ``../shared/data/mnist``, else the official download;
+skipped with a message when there is none). Every
 model keeps its paper's optimizers, critic steps, clip value or penalty (`compile()` with no
 arguments); the budget is the same number of *generator* steps for all, so the 5-critic-step
 variants make 5x more critic updates, as in their papers. One extra row trains the tuned toy recipe
@@ -38,6 +40,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 from keras_wgan import data, models  # noqa: E402
+from keras_wgan.data.mnist import MnistNotFoundError, load_mnist  # noqa: E402
 from keras_wgan.presets import build  # noqa: E402
 
 MODELS = tuple(models.VARIANTS)  # every registered variant, with its paper's defaults
@@ -108,7 +111,9 @@ def parse_args(argv):
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every budget")
     parser.add_argument("--width", type=int, default=256, help="toy MLP width (paper: 512)")
     parser.add_argument("--no-recipe", action="store_true", help="skip the tuned grid25 row")
-    parser.add_argument("--mnist-dir", default=build.MNIST_DIR)
+    parser.add_argument("--mnist-dir", default=None,
+                        help="folder of MNIST IDX files (default: $KERAS_WGAN_MNIST, then "
+                        "../shared/data/mnist, then the download)")
     parser.add_argument("--fid-samples", type=int, default=5000)
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: tiny budgets (numbers are meaningless)")
@@ -141,13 +146,13 @@ def main(argv=None):
                 recipe["steps"] = max(1, int(recipe["steps"] * (0.01 if args.quick else args.scale)))
             add(toy_row("wgan_gp", dataset, None, None, recipe=recipe))
     if "mnist" in datasets:
-        if not os.path.exists(os.path.join(args.mnist_dir, "t10k-images-idx3-ubyte.gz")):
-            print(f"skipping MNIST: no t10k-images-idx3-ubyte.gz in {args.mnist_dir} "
-                  "(pass --mnist-dir)", flush=True)
+        try:
+            images = load_mnist(args.mnist_dir, split="test")
+        except MnistNotFoundError as missing:
+            print(f"skipping MNIST: {missing}", flush=True)
         else:
             from keras_wgan.evaluation import MnistClassifier
 
-            images = build.load_mnist(args.mnist_dir)
             classifier = MnistClassifier()
             reference, real_fid = build.mnist_reference(images, classifier, args.fid_samples)
             print(f"MNIST: classifier-FID of {args.fid_samples} real images vs all: {real_fid}",

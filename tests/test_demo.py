@@ -86,6 +86,12 @@ def cached_files(tmp_path):
 
 # --- find_mnist ----------------------------------------------------------------------------
 
+def test_the_tests_look_for_mnist_where_the_library_does():
+    # conftest keeps its own copy (importing keras_wgan.data there would start TensorFlow in
+    # every test process): it must name the folder `find_mnist` falls back to.
+    assert MNIST_DIR == mnist.REPO_MNIST
+
+
 def test_find_mnist_order_argument_then_env_then_repository(isolated, monkeypatch):
     for name in ("arg", "env", "repo_default"):
         write_split(isolated / name, "t10k", 3, seed=0)

@@ -18,9 +18,9 @@ from keras_wgan.evaluation import (
 from keras_wgan.evaluation import features as features_module
 from keras_wgan.evaluation.mnist_classifier import BUNDLED_REPORT, BUNDLED_WEIGHTS, load_mnist_split
 from keras_wgan.evaluation.train_mnist_classifier import train_mnist_classifier
+from tests.conftest import MNIST_DIR
 from tests.margins import assert_within
 
-MNIST_DIR = "/work/shared/data/mnist"
 needs_mnist = pytest.mark.skipif(
     not os.path.exists(os.path.join(MNIST_DIR, "t10k-images-idx3-ubyte.gz")),
     reason=f"real MNIST IDX files not found in {MNIST_DIR}",
