@@ -546,7 +546,12 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             history = super().fit(x, y, batch_size, epochs, verbose,
                                   callbacks=[*(callbacks or []), counter], **kwargs)
         except UnboundLocalError:
-            # Keras's JAX trainer (3.15) fails on its own unset logs when no batch came.
+            # Still needed with the pinned Keras 3.15.1: the JAX trainer's `fit`
+            # (keras/src/backend/jax/trainer.py) sets `logs` only inside its batch loop and
+            # reads it right after (`epoch_logs = dict(self._get_metrics_result_or_logs(logs))`),
+            # so an epoch whose data yields no batch raises UnboundLocalError there (the
+            # TensorFlow and torch trainers start from `logs = {}`). Not ours to report:
+            # the ValueError below names the empty data.
             if counter.batches:
                 raise
             history = None
