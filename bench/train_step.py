@@ -9,7 +9,7 @@ critic is normalisation-free, as WGAN-GP requires; 5 critic steps per generator 
 Columns, for each row and mode (graph: ``jit_compile=False``; XLA: True):
 - ``keras_wgan``: ``kw.WGANGP``, as shipped;
 - ``fused``: the same with real and fake scored in one critic call
-  (`keras_wgan.models.critic_pass`; the bench subclasses the model to wire it in);
+  (``kw.WGANGP(fused_critic=True)``, `keras_wgan.models.critic_pass`);
 - ``textbook``: `bench/textbook.py`, the hand-written Keras model, given networks built by the
   same builders from the same seed (identical weights).
 
@@ -42,10 +42,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from keras import ops  # noqa: E402
 
 import keras_wgan as kw  # noqa: E402
-from keras_wgan.models import critic_pass  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from textbook import TextbookWGANGP  # noqa: E402
@@ -80,31 +78,16 @@ def build_networks(row):
             arch.dcgan_critic(row["shape"], width=row["width"]))
 
 
-class FusedWGANGP(kw.WGANGP):
-    """`kw.WGANGP` with the change proposed for `AdversarialModel._discriminator_loss`: real and
-    fake scored by one critic call when `critic_pass.can_fuse` allows it."""
-
-    def _discriminator_loss(self, real, fake, training, labels=None):
-        real_in, fake_in = (real, fake) if labels is None else ([real, labels], [fake, labels])
-        real_out, fake_out = critic_pass.critic_outputs(
-            self.discriminator, real_in, fake_in, training=training, fused="auto")
-        real_out, fake_out = ops.cast(real_out, "float32"), ops.cast(fake_out, "float32")
-        loss = ops.mean(self.objective.discriminator_loss(real_out, fake_out))
-        stats = self._diagnostics(real_out, fake_out)
-        critic = (self._penalty_critic(labels) if hasattr(self, "_penalty_critic")
-                  else self.discriminator)
-        for name, penalty in self.penalties.items():
-            stats[name] = penalty(real, fake, critic=critic)
-            loss = loss + stats[name]
-        stats["d_loss"] = loss
-        return loss, stats
+def fused_wgan_gp(**kwargs):
+    """`kw.WGANGP` scoring real and fake in one critic call (``fused_critic=True``)."""
+    return kw.WGANGP(fused_critic=True, **kwargs)
 
 
 def adam():
     return keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9)
 
 
-IMPLS = {"keras_wgan": kw.WGANGP, "fused": FusedWGANGP, "textbook": TextbookWGANGP}
+IMPLS = {"keras_wgan": kw.WGANGP, "fused": fused_wgan_gp, "textbook": TextbookWGANGP}
 
 
 def build(row, impl, jit, steps_per_execution=1):

@@ -185,3 +185,60 @@ def test_fused_scores_inside_the_backends_compiled_function():
     for one, two in zip(compiled(real, fake), (critic(real), critic(fake))):
         np.testing.assert_allclose(ops.convert_to_numpy(one), ops.convert_to_numpy(two),
                                    atol=1e-6)
+
+
+def _fit_one_step(cls, fused, num_classes=None, **settings):
+    """Weights after one train step of ``cls`` on identical networks, data and seeds."""
+    import keras_wgan as kw
+
+    keras.utils.set_random_seed(0)
+    generator = architectures.mlp_generator(2, 2, width=8, num_classes=num_classes)
+    critic = architectures.mlp_critic(2, width=8, num_classes=num_classes)
+    model = cls(generator=generator, critic=critic, critic_steps=2, seed=1,
+                num_classes=num_classes, fused_critic=fused, **settings)
+    model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05))
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 2)).astype("float32")
+    data = x if num_classes is None else (x, rng.integers(0, num_classes, 16).astype("int32"))
+    logs = model.train_on_batch(*(data if isinstance(data, tuple) else (data,)),
+                                return_dict=True)
+    return logs, [ops.convert_to_numpy(w) for w in model.weights]
+
+
+@pytest.mark.parametrize("variant,num_classes", [("WGANGP", None), ("WGANGP", 3),
+                                                 ("RpGANR1R2", None)])
+def test_a_fused_critic_model_takes_the_same_step(variant, num_classes):
+    # Fused: one critic call per critic step (and per relativistic generator step); the
+    # step must be the one two calls give, penalties included.
+    import keras_wgan as kw
+
+    cls = getattr(kw, variant)
+    logs_two, weights_two = _fit_one_step(cls, False, num_classes)
+    logs_one, weights_one = _fit_one_step(cls, True, num_classes)
+    assert logs_one.keys() == logs_two.keys()
+    for key in logs_two:
+        np.testing.assert_allclose(float(logs_one[key]), float(logs_two[key]), rtol=1e-5,
+                                   atol=1e-6, err_msg=key)
+    for one, two in zip(weights_one, weights_two):
+        np.testing.assert_allclose(one, two, rtol=1e-5, atol=1e-6)
+
+
+def test_fused_critic_is_refused_for_a_critic_that_couples_examples_and_kept_on_save(
+        tmp_path):
+    import keras_wgan as kw
+
+    generator = architectures.mlp_generator(2, 2, width=8)
+    batch_norm = architectures.dcgan_critic(IMAGE, width=4, norm="batch")
+    dcgan_generator = architectures.dcgan_generator(8, IMAGE, width=4)
+    with pytest.raises(ValueError, match=r"fused_critic=True needs a critic that scores each "
+                                         r"example alone: layer '.*' \(BatchNormalization\)"):
+        kw.NSGAN(generator=dcgan_generator, critic=batch_norm, fused_critic=True)
+    with pytest.raises(ValueError, match="fused_critic must be True or False, got 'auto'"):
+        kw.WGANGP(generator=generator, critic=architectures.mlp_critic(2, width=8),
+                  fused_critic="auto")
+    model = kw.WGANGP(generator=generator, critic=architectures.mlp_critic(2, width=8),
+                      fused_critic=True)
+    model.save(tmp_path / "fused.keras")
+    assert keras.saving.load_model(tmp_path / "fused.keras").fused_critic is True
+    assert kw.WGANGP(generator=generator, critic=architectures.mlp_critic(2, width=8)
+                     ).fused_critic is False

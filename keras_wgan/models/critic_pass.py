@@ -179,6 +179,12 @@ def critic_outputs(critic, real, fake, training=True, fused="auto"):
         raise ValueError(f"fused must be 'auto', True or False, got {fused!r}.")
     if not fused:
         return critic(real, training=training), critic(fake, training=training)
+    return one_call(critic, real, fake, training)
+
+
+def one_call(critic, real, fake, training=True):
+    """``(critic(real), critic(fake))`` from one call on their concatenation, unchecked:
+    for a critic `can_fuse` has accepted (`critic_outputs` checks)."""
     both = keras.tree.map_structure(
         lambda r, f: ops.concatenate([r, f], axis=0), real, fake)
     outputs = critic(both, training=training)
