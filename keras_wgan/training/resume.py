@@ -97,6 +97,17 @@ class ResumableCheckpoint(keras.callbacks.BackupAndRestore):
         planned = (self.params or {}).get("steps")
         return planned is None or getattr(self, "_steps_this_epoch", 0) < planned
 
+    # Why `_load_model` and `_save_model` (private hooks of `BackupAndRestore`) are overridden
+    # rather than using the public ``BackupAndRestore(double_checkpoint=True)`` of the pinned
+    # Keras (3.15.1): it writes ``latest.weights.h5`` and then ``training_metadata.json`` in
+    # place, so a kill -9 between the two writes resumes epoch N+1's weights as epoch N (that
+    # epoch is trained twice: 30 generator steps instead of 24 in
+    # tests/scripts/keras_backup_run.py), and a kill inside the metadata write leaves an empty
+    # file that fails the resume with a JSONDecodeError (its ``.bkp`` fallback catches only
+    # OSError). tests/test_resume.py checks both, so a Keras that fixes them shows:
+    # `test_keras_public_backup_and_restore_still_loses_a_kill_during_its_save`. Here the
+    # weights go to a new file, the metadata naming it is the atomic commit, and it also keeps
+    # the history and generator steps. `_current_epoch`, `_last_batch_seen`: the parent's counters.
     def _load_model(self):
         metadata = self.latest()
         if metadata is None:
