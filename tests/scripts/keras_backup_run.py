@@ -14,11 +14,9 @@ import os
 import signal
 
 import keras
-import numpy as np
-import tensorflow as tf
 from keras.src.utils import file_utils  # what BackupAndRestore writes its metadata through
 
-import keras_wgan as kw
+from resumable_run import fit_and_save, seeded_run  # the script's folder is on sys.path
 
 
 def kill_on_second(calls):
@@ -34,12 +32,7 @@ def main():
     parser.add_argument("--kill", choices=["weights-written", "mid-metadata"])
     args = parser.parse_args()
 
-    keras.utils.set_random_seed(0)
-    tf.config.experimental.enable_op_determinism()
-    gan = kw.WGANGP(generator=kw.architectures.mlp_generator(2, 2, 16, 2),
-                    critic=kw.architectures.mlp_critic(2, 16, 2), latent_dim=2, seed=0)
-    gan.compile()
-    points = kw.data.sample("grid25", 5 * 16 * 6, seed=0)  # 6 batches per epoch
+    gan, points = seeded_run()
     backup = keras.callbacks.BackupAndRestore(args.checkpoint_dir, double_checkpoint=True,
                                               delete_checkpoint=False)
     calls = {"n": 0}
@@ -62,13 +55,10 @@ def main():
 
         file_utils.File = open_then_die
     try:
-        gan.fit(points, batch_size=5 * 16, epochs=4, shuffle=False, callbacks=[backup],
-                verbose=0)
+        fit_and_save(gan, points, [backup], args.result)
     except Exception as error:  # noqa: BLE001 -- reported to the test in one line
         print(f"RESUME FAILED: {type(error).__name__}: {error}")
         raise SystemExit(3) from None
-    np.savez(args.result, *[v.numpy() for v in gan.variables],
-             steps=gan.generator_optimizer.iterations.numpy())
     print(f"steps {int(gan.generator_optimizer.iterations.numpy())}")
 
 

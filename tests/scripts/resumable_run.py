@@ -34,17 +34,27 @@ def main():
     parser.add_argument("--kill-at-batch", type=int, default=None)
     args = parser.parse_args()
 
+    gan, points = seeded_run()
+    callbacks = [kw.resume.NonFiniteGuard(), kw.resume.ResumableCheckpoint(args.checkpoint_dir)]
+    if args.kill_at_batch:
+        callbacks.append(KillAt(args.kill_at_batch))
+    fit_and_save(gan, points, callbacks, args.result)
+
+
+def seeded_run():
+    """The deterministic compiled WGAN-GP and its 6 batches an epoch (keras_backup_run.py too)."""
     keras.utils.set_random_seed(0)
     tf.config.experimental.enable_op_determinism()
     gan = kw.WGANGP(generator=kw.architectures.mlp_generator(2, 2, 16, 2),
                     critic=kw.architectures.mlp_critic(2, 16, 2), latent_dim=2, seed=0)
     gan.compile()
-    points = kw.data.sample("grid25", 5 * 16 * 6, seed=0)  # 6 batches per epoch
-    callbacks = [kw.resume.NonFiniteGuard(), kw.resume.ResumableCheckpoint(args.checkpoint_dir)]
-    if args.kill_at_batch:
-        callbacks.append(KillAt(args.kill_at_batch))
+    return gan, kw.data.sample("grid25", 5 * 16 * 6, seed=0)
+
+
+def fit_and_save(gan, points, callbacks, result):
+    """Fit 4 epochs; write every variable and the generator steps to ``result`` (.npz)."""
     gan.fit(points, batch_size=5 * 16, epochs=4, shuffle=False, callbacks=callbacks, verbose=0)
-    np.savez(args.result, *[v.numpy() for v in gan.variables],
+    np.savez(result, *[v.numpy() for v in gan.variables],
              steps=gan.generator_optimizer.iterations.numpy())
 
 
