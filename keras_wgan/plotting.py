@@ -37,10 +37,6 @@ def pyplot():
     return plt
 
 
-# The name before `pyplot` was public; keras_wgan/presets/plot.py still calls it.
-_pyplot = pyplot
-
-
 def class_rows(num_classes, n):
     """``(labels, columns)`` of a sample grid with one class per row: the first
     ``min(num_classes, n)`` classes, ``max(1, n // rows)`` samples of each, in class order."""

@@ -62,7 +62,7 @@ MNIST_RECIPE = flat(MNIST_BASE)
 TOY_EVAL = {k: v for k, v in TOY_BASE["evaluation"].items() if k != "protocol"}
 MNIST_EVAL = {"n_samples": MNIST_BASE["evaluation"]["n_samples"],
               "sample_seed": MNIST_BASE["evaluation"]["sample_seed"]}
-MNIST_DIR = str(REPO_MNIST)  # where bench/ looks; load_mnist(None) asks find_mnist
+MNIST_DIR = str(REPO_MNIST)  # the repository's copy; load_mnist(None) asks find_mnist
 
 
 def train_toy(recipe=TOY_RECIPE, log=None):

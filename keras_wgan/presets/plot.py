@@ -18,7 +18,7 @@ def plot_toy_preset(path, root=None, name="wgan_gp/grid25"):
     samples = generator.generate(settings["n_samples"], seed=settings["sample_seed"])
     stats = evaluation.toy_mode_stats(samples, dataset)
     centres, std = data.mixture_modes(dataset)
-    plt = plotting._pyplot()
+    plt = plotting.pyplot()
     fig, ax = plt.subplots(figsize=(4.2, 4.2))
     plotting.draw_toy_panel(ax, data.sample(dataset, len(samples), seed=1), samples, limit=5.0,
                             title=f"{name}: {stats['modes_covered']}/{stats['n_modes']} modes, "
@@ -27,6 +27,5 @@ def plot_toy_preset(path, root=None, name="wgan_gp/grid25"):
         ax.add_patch(plt.Circle(centre, 3 * std, fill=False, linewidth=0.5, color="tab:green"))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=7, markerscale=3)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    plotting.save_figure(fig, path, dpi=100)
     return stats
