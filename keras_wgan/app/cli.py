@@ -32,38 +32,36 @@ MAX_EVAL_SAMPLES = 100_000
 # --- argument types: a bad value is refused while parsing, in one line naming the flag --------
 
 
-def integer(minimum=1, maximum=None, even=False, what=""):
-    """An argparse ``type``: an integer in ``[minimum, maximum]`` (and even, if asked)."""
-    bound = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
-    wanted = f"{'an even' if even else 'an'} integer {bound}{what}"
+def _checked(convert, wanted, accept):
+    """An argparse ``type``: ``convert(text)`` when ``accept`` takes it, else one line saying
+    what was ``wanted``."""
 
     def parse(text):
         try:
-            value = int(text)
+            value = convert(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}") from None
-        if value < minimum or (maximum is not None and value > maximum) or (even and value % 2):
+        if not accept(value):
             raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
         return value
 
     return parse
+
+
+def integer(minimum=1, maximum=None, even=False, what=""):
+    """An argparse ``type``: an integer in ``[minimum, maximum]`` (and even, if asked)."""
+    bound = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+    return _checked(int, f"{'an even' if even else 'an'} integer {bound}{what}",
+                    lambda value: minimum <= value and (maximum is None or value <= maximum)
+                    and not (even and value % 2))
 
 
 def number(minimum=None, above=None):
     """An argparse ``type``: a finite float ``>= minimum`` or ``> above``."""
-    wanted = f"a finite number {f'> {above:g}' if above is not None else f'>= {minimum:g}'}"
-
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}") from None
-        if (not math.isfinite(value) or (minimum is not None and value < minimum)
-                or (above is not None and value <= above)):
-            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
-        return value
-
-    return parse
+    bound = f"> {above:g}" if above is not None else f">= {minimum:g}"
+    return _checked(float, f"a finite number {bound}",
+                    lambda value: math.isfinite(value) and (minimum is None or value >= minimum)
+                    and (above is None or value > above))
 
 
 def jit_setting(text):
