@@ -363,3 +363,17 @@ def test_run_as_command(monkeypatch, orig_argv, argv0, expected):
     monkeypatch.setattr(sys, "orig_argv", orig_argv)
     monkeypatch.setattr(sys, "argv", [argv0])
     assert startup_logs.run_as_command() is expected
+
+
+def test_demo_draws_the_zoo_of_every_bundled_mnist_preset(isolated):
+    # `make demo` shows the zoo: one panel per bundled MNIST preset, none forgotten.
+    import keras_wgan as kw
+    from PIL import Image
+
+    path, handles = demo.draw_zoo(str(isolated))
+    mnist = [name for name, entry in kw.hub.list_presets().items()
+             if entry["metadata"]["dataset"].get("n_images") == 10_000]
+    assert sorted(handles) == sorted(mnist) and "wgan_gp/mnist" in handles
+    picture = np.asarray(Image.open(path).convert("L"))
+    assert picture.shape[1] > picture.shape[0] * (len(handles) - 0.5) * 0.7  # side by side
+    assert picture.std() > 30  # digits drawn, not blank panels

@@ -8,6 +8,8 @@
    the official 11 MB download (cached in ``~/.keras/datasets``). With none of these (no files,
    no network), the demo draws digits from the bundled pretrained WGAN-GP generator
    (``wgan_gp/mnist``) instead and says how to get the training part.
+3. The zoo: 64 samples of every bundled MNIST preset side by side (``zoo.png``, a conditional
+   one a digit per row), each titled with its recorded classifier-FID and Inception Score.
 
     python -m keras_wgan.demo --out out/demo
     KERAS_WGAN_MNIST=none python -m keras_wgan.demo   # ignore local files: download, or fall back
@@ -73,6 +75,32 @@ def draw_pretrained(out, n=64, seed=0):
     path = os.path.join(out, "mnist_pretrained.png")
     save_image_grid(generator.generate(n, seed=seed), path)
     return path, generator.metadata
+
+
+def draw_zoo(out, n=64, seed=0):
+    """Write ``n`` samples of each bundled MNIST preset, side by side, to ``<out>/zoo.png``.
+
+    Returns ``(path, handles drawn)``.
+    """
+    import keras_wgan as kw
+    from keras_wgan import plotting
+
+    handles = [name for name, entry in kw.hub.list_presets().items()
+               if (entry.get("metadata") or {}).get("output_shape") == [28, 28, 1]]
+    plt = plotting.pyplot()
+    fig, axes = plt.subplots(1, len(handles), figsize=(2.6 * len(handles), 3.0), squeeze=False)
+    for ax, handle in zip(axes[0], handles):
+        generator = kw.hub.load(handle)
+        samples, _, columns = plotting.model_samples(generator, n, seed)
+        ax.imshow(plotting.image_grid(samples, columns)[..., 0], cmap="gray")
+        metrics = generator.metadata.get("metrics", {})
+        ax.set_title(f"{handle}\nFID {metrics.get('classifier_fid', float('nan')):.2f}, "
+                     f"IS {metrics.get('inception_score', float('nan')):.2f}", fontsize=8)
+        ax.axis("off")
+    fig.tight_layout()
+    path = os.path.join(out, "zoo.png")
+    plotting.save_figure(fig, path, dpi=100)
+    return path, handles
 
 
 def _mnist_or_reason(path):
@@ -142,6 +170,11 @@ def main(argv=None):
         toy = run_toy(args.out, args.toy_steps, args.toy_width)
         print(json.dumps(toy, indent=2))
         print(f"toy comparison: {args.out}/toy_ring8.png ({time.time() - start:.0f} s)")
+
+    start = time.time()
+    path, handles = draw_zoo(args.out)
+    print(f"the zoo, 64 samples of each bundled MNIST preset ({', '.join(handles)}): {path} "
+          f"({time.time() - start:.0f} s)")
 
     start = time.time()
     if images is not None:
