@@ -9,8 +9,10 @@ import pytest
 import keras_wgan as kw
 from keras_wgan.presets import PRESETS_DIR
 
-BUNDLED = ("wgan_gp/grid25", "wgan_gp/mnist", "nsgan/mnist")
-MNIST_PRESETS = tuple(name for name in BUNDLED if name.endswith("/mnist"))
+# Every bundled preset; the tests of tests/test_presets_recipes.py read this list too.
+BUNDLED = ("wgan_gp/grid25", "wgan_gp/ring8", "wgan_gp/mnist", "nsgan/mnist")
+MNIST_PRESETS = tuple(name for name in BUNDLED if name.split("/")[1].startswith("mnist"))
+TOY_PRESETS = tuple(name for name in BUNDLED if name not in MNIST_PRESETS)
 FILES = ("config.json", "model.weights.h5", "metadata.json")
 
 
@@ -92,12 +94,16 @@ def test_recipe_builds_the_stored_generator_architecture(name):
     assert json.loads(json.dumps(keras.saving.serialize_keras_object(generator))) == stored
 
 
-def test_toy_metadata_records_its_metrics():
-    meta = _metadata("wgan_gp/grid25")
+@pytest.mark.parametrize("name", TOY_PRESETS)
+def test_toy_metadata_records_its_metrics(name):
+    from keras_wgan.data import mixture_modes
+
+    meta = _metadata(name)
     metrics = meta["metrics"]
-    assert meta["dataset"]["name"] == "grid25" and meta["dataset"]["std"] == pytest.approx(0.05)
-    assert metrics["n_modes"] == 25
-    assert 0 <= metrics["modes_covered"] <= 25 and 0.0 <= metrics["hq_rate"] <= 1.0
+    centres, std = mixture_modes(meta["dataset"]["name"])
+    assert meta["dataset"]["std"] == pytest.approx(std)
+    assert metrics["n_modes"] == len(centres)
+    assert 0 <= metrics["modes_covered"] <= len(centres) and 0.0 <= metrics["hq_rate"] <= 1.0
     assert metrics["w1"] > 0 and metrics["w1_noise_floor"] > 0
     assert metrics["w1_ratio"] == pytest.approx(metrics["w1"] / metrics["w1_noise_floor"], rel=1e-2)
 
@@ -134,18 +140,25 @@ def test_mnist_preset_holds_its_recorded_metrics(name):
     np.testing.assert_allclose(got["digit_shares"], want["digit_shares"], atol=0.005)
 
 
-def test_toy_preset_covers_the_grid_with_the_bundled_weights():
-    generator = kw.hub.load("wgan_gp/grid25")
+# What each toy preset is held to on its shipped (float16) weights: every mode, the
+# high-quality share (within 3 std of a centre) and W1 against its noise floor. grid25: the
+# issue's >= 90% (recorded 91.3%); ring8: recorded 95.9% (PacGAN's 2,500 samples), held to
+# 95% (the 98% is not reached; README says so).
+TOY_FLOORS = {"wgan_gp/grid25": {"hq_rate": 0.90, "w1_ratio": 2.0},
+              "wgan_gp/ring8": {"hq_rate": 0.95, "w1_ratio": 1.5}}
+
+
+@pytest.mark.parametrize("name", TOY_PRESETS)
+def test_toy_preset_covers_its_modes_with_the_bundled_weights(name):
+    generator = kw.hub.load(name)
     meta = generator.metadata
     samples = generator.generate(meta["evaluation"]["n_samples"],
                                  seed=meta["evaluation"]["sample_seed"])
     assert samples.shape == (meta["evaluation"]["n_samples"], 2)
-    stats = kw.evaluation.toy_mode_stats(samples, "grid25")
-    # The grid25 targets, on the shipped (float16) weights: every mode, >= 90% of the
-    # samples within 3 std of a centre, and (from the metadata) W1 within 2x its noise floor.
-    assert stats["modes_covered"] == 25
-    assert stats["hq_rate"] >= 0.90
-    assert meta["metrics"]["w1_ratio"] <= 2.0
+    stats = kw.evaluation.toy_mode_stats(samples, meta["dataset"]["name"])
+    assert stats["modes_covered"] == stats["n_modes"]
+    assert stats["hq_rate"] >= TOY_FLOORS[name]["hq_rate"]
+    assert meta["metrics"]["w1_ratio"] <= TOY_FLOORS[name]["w1_ratio"]
     # The same noise through the same stored weights reproduces the recorded metrics.
     assert stats["modes_covered"] == meta["metrics"]["modes_covered"]
     assert stats["hq_rate"] == pytest.approx(meta["metrics"]["hq_rate"], abs=2e-3)

@@ -14,6 +14,7 @@ import pytest
 import keras_wgan as kw
 from keras_wgan.presets import PRESETS_DIR, build, builder, measure
 from keras_wgan.presets.recipe import RecipeError, find_recipes, load_recipe, validate_recipe
+from tests.test_presets_bundled import BUNDLED
 
 #: A grid25 recipe that trains and measures in a few seconds.
 TINY_TOY = {
@@ -71,7 +72,7 @@ def _changed(recipe, path, value):
 
 def test_bundled_recipes_are_found_and_valid():
     found = find_recipes()
-    assert sorted(found) == ["nsgan/mnist", "wgan_gp/grid25", "wgan_gp/mnist"]
+    assert sorted(found) == sorted(BUNDLED)
     for handle, path in found.items():
         assert load_recipe(path)["name"] == handle
 
@@ -164,8 +165,8 @@ def test_cli_refuses_bad_input_with_status_2_and_writes_nothing(tmp_path, capsys
     cases = [
         (["--recipe", str(bad)], "training.steps is 0; use a whole number >= 1"),
         (["--recipe", str(tmp_path / "missing.json")], "no recipe file"),
-        (["--only", "wgan_gp/nope"], "no bundled recipe for 'wgan_gp/nope'; known: nsgan/mnist, "
-                                     "wgan_gp/grid25, wgan_gp/mnist"),
+        (["--only", "wgan_gp/nope"], "no bundled recipe for 'wgan_gp/nope'; known: "
+                                     + ", ".join(sorted(BUNDLED))),
     ]
     for argv, message in cases:
         code, err = _build_main(argv + ["--out", str(out)], capsys)
@@ -179,7 +180,7 @@ def test_cli_refuses_bad_input_with_status_2_and_writes_nothing(tmp_path, capsys
 def test_cli_lists_the_bundled_recipes(capsys):
     assert build.main(["--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split("\t")[0] for line in lines] == ["nsgan/mnist", "wgan_gp/grid25", "wgan_gp/mnist"]
+    assert [line.split("\t")[0] for line in lines] == sorted(BUNDLED)
 
 
 def test_tiny_toy_recipe_builds_end_to_end(tmp_path, capsys):
