@@ -9,57 +9,14 @@ on JAX).
 One module per backend, like Keras's own ``backend/<name>/trainer.py``.
 """
 
+import importlib
+
 import keras
 
 SUPPORTED_BACKENDS = ("tensorflow", "jax", "torch")
 
-if keras.backend.backend() == "tensorflow":
-    from keras_wgan.backend.tensorflow import (
-        Trainer,
-        apply_gradients,
-        assign_all,
-        has_accelerator,
-        input_gradients,
-        reducible_logs,
-        replica_info,
-        resolve_jit_compile,
-        scale_for_replicas,
-        value_and_gradients,
-    )
-elif keras.backend.backend() == "jax":
-    from keras_wgan.backend.jax import (
-        Trainer,
-        apply_gradients,
-        assign_all,
-        has_accelerator,
-        input_gradients,
-        reducible_logs,
-        replica_info,
-        resolve_jit_compile,
-        scale_for_replicas,
-        value_and_gradients,
-    )
-elif keras.backend.backend() == "torch":
-    from keras_wgan.backend.torch import (
-        Trainer,
-        apply_gradients,
-        assign_all,
-        has_accelerator,
-        input_gradients,
-        reducible_logs,
-        replica_info,
-        resolve_jit_compile,
-        scale_for_replicas,
-        value_and_gradients,
-    )
-else:  # pragma: no cover - depends on the installed backend
-    raise ImportError(
-        f"keras_wgan supports the TensorFlow, JAX and PyTorch backends; KERAS_BACKEND is "
-        f"'{keras.backend.backend()}'. Set KERAS_BACKEND=tensorflow, jax or torch."
-    )
-
-__all__ = [
-    "SUPPORTED_BACKENDS",
+#: What every ``backend/<name>.py`` provides, and all the rest of keras_wgan uses of it.
+PRIMITIVES = (
     "Trainer",
     "apply_gradients",
     "assign_all",
@@ -67,11 +24,20 @@ __all__ = [
     "input_gradients",
     "reducible_logs",
     "replica_info",
-    "replica_slice",
     "resolve_jit_compile",
     "scale_for_replicas",
     "value_and_gradients",
-]
+)
+
+if keras.backend.backend() not in SUPPORTED_BACKENDS:  # pragma: no cover - the installed one
+    raise ImportError(
+        f"keras_wgan supports the TensorFlow, JAX and PyTorch backends; KERAS_BACKEND is "
+        f"'{keras.backend.backend()}'. Set KERAS_BACKEND=tensorflow, jax or torch."
+    )
+_active = importlib.import_module(f"keras_wgan.backend.{keras.backend.backend()}")
+globals().update({name: getattr(_active, name) for name in PRIMITIVES})
+
+__all__ = ["SUPPORTED_BACKENDS", *PRIMITIVES, "replica_slice"]
 
 
 def replica_slice(draw, batch_size):

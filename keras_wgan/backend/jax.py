@@ -22,6 +22,12 @@ import jax
 import jax.numpy as jnp
 import keras
 
+from keras_wgan.backend.whole_batch import (  # noqa: F401  (this backend's primitives)
+    reducible_logs,
+    replica_info,
+    scale_for_replicas,
+)
+
 _active_steps = []  # the innermost `StepScope` last
 
 
@@ -135,22 +141,6 @@ def input_gradients(fn, inputs):
     Summing is exact here because each output depends only on its own input example.
     """
     return jax.grad(lambda x: jnp.sum(fn(x)))(inputs)
-
-
-def replica_info():
-    """``(0, 1)``: JAX data parallelism (`keras.distribution`) shards one global batch,
-    so a step always sees the whole batch and no per-replica bookkeeping is needed."""
-    return 0, 1
-
-
-def scale_for_replicas(loss):
-    """The loss unchanged: the step's mean is already over the global batch."""
-    return loss
-
-
-def reducible_logs(logs):
-    """The logs unchanged (only TensorFlow's multi-worker strategy needs reshaped logs)."""
-    return logs
 
 
 def has_accelerator():

@@ -23,6 +23,12 @@ import contextlib
 import keras
 import torch
 
+from keras_wgan.backend.whole_batch import (  # noqa: F401  (this backend's primitives)
+    reducible_logs,
+    replica_info,
+    scale_for_replicas,
+)
+
 
 def _parameters(variables):
     return [variable.value for variable in variables]
@@ -79,21 +85,6 @@ def input_gradients(fn, inputs):
         (grads,) = torch.autograd.grad(
             torch.sum(outputs), inputs, create_graph=differentiable_again)
     return grads
-
-
-def replica_info():
-    """``(0, 1)``: keras_wgan runs one process per step on torch (no per-replica bookkeeping)."""
-    return 0, 1
-
-
-def scale_for_replicas(loss):
-    """The loss unchanged: the step's mean is over the whole batch it sees."""
-    return loss
-
-
-def reducible_logs(logs):
-    """The logs unchanged (only TensorFlow's multi-worker strategy needs reshaped logs)."""
-    return logs
 
 
 def has_accelerator():
