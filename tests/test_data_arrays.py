@@ -195,3 +195,17 @@ def test_cache_rejects_nonsense():
 
     with pytest.raises(ValueError, match="cache must be"):
         resolve_cache(3, 1)
+
+
+def test_the_data_package_names_resolve_on_first_use():
+    # keras_wgan.data imports its modules on first use (PEP 562), so its NumPy-only parts work
+    # where TensorFlow is not installed (tests/test_without_tensorflow.py); every public name
+    # must still resolve, and a typo must fail as an AttributeError naming it.
+    import keras_wgan.data as data
+
+    for name in data.__all__:
+        assert getattr(data, name) is not None, name
+    assert {"image_dataset", "toy_dataset", "read_idx", "mnist", "transforms"} <= set(dir(data))
+    assert data.mnist.load_mnist is not None and data.toy.sample is data.sample
+    with pytest.raises(AttributeError, match="has no attribute 'image_datset'"):
+        data.image_datset

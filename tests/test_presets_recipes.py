@@ -62,7 +62,7 @@ def _changed(recipe, path, value):
     *parents, last = path
     target = recipe
     for key in parents:
-        target = target[key]
+        target = target.setdefault(key, {})  # an optional section the recipe lacks
     if value is ...:
         del target[last]
     else:
@@ -113,6 +113,10 @@ BAD_RECIPES = [
     (("description",), ["a", "b"], "description is a JSON list; write it as a string"),
     (("architecture", "critic_fourier_scale"), ...,
      "architecture sets critic_fourier_features but not critic_fourier_scale"),
+    (("storage", "weights_dtype"), "bfloat16",
+     'storage.weights_dtype is \'bfloat16\'; use "float16" or "float32"'),
+    (("storage", "float16_tolerance"), 0, "storage.float16_tolerance is 0; use a finite number > 0"),
+    (("storage", "dtype"), "float16", "storage.dtype is not a known field"),
 ]
 
 
@@ -270,6 +274,53 @@ def test_a_time_budget_stops_training_and_the_metadata_says_how_far_it_got(tmp_p
     assert meta["training_steps"] == 1
     assert meta["recipe"]["training"]["steps"] == 6  # the recipe is kept as written
     assert "training.budget_seconds ran out after 1 steps" in "\n".join(lines)
+
+
+def test_storage_sets_the_weights_dtype_and_its_float16_tolerance(tmp_path):
+    recipe = copy.deepcopy(TINY_TOY)
+    recipe["storage"] = {"weights_dtype": "float32"}
+    meta = builder.build_preset(validate_recipe(recipe), tmp_path / "a", log=None)
+    assert meta["weights_dtype"] == "float32" and meta["recipe"]["storage"] == recipe["storage"]
+    recipe["storage"] = {"float16_tolerance": 0.5}
+    meta = builder.build_preset(validate_recipe(recipe), tmp_path / "b", log=None)
+    assert meta["weights_dtype"] == "float16" and meta["float16_tolerance"] == 0.5
+
+
+def test_float16_over_its_tolerance_stores_float32_instead_of_losing_the_training(tmp_path):
+    # A GPU run lost a 5-minute training this way: save_preset refused float16 (0.0121 > 0.01)
+    # after training, and the build ended with nothing written.
+    recipe = copy.deepcopy(TINY_TOY)
+    recipe["storage"] = {"float16_tolerance": 1e-12}  # any float16 rounding exceeds it
+    lines = []
+    meta = builder.build_preset(validate_recipe(recipe), tmp_path, log=lines.append)
+    assert meta["weights_dtype"] == "float32"
+    assert any("storing float32 weights instead" in line for line in lines)
+    assert kw.hub.verify_preset(tmp_path / "test" / "tiny_grid")["weights_dtype"] == "float32"
+    assert sorted(p.name for p in (tmp_path / "test").iterdir()) == ["tiny_grid"]
+
+
+def test_numpy_stream_serves_whole_shuffled_passes_with_their_labels():
+    # The stream used where TensorFlow is not installed (a JAX or torch GPU machine).
+    from keras_wgan.presets import train
+
+    images = np.arange(10, dtype="float32").reshape(10, 1, 1, 1)
+    labels = np.arange(10, dtype="int32") + 100
+    recipe = {"name": "test/x", "data": {"source": "mnist"}, "model": {"num_classes": 10}}
+    stream = train.numpy_stream(recipe, images, 5, seed=3, labels=labels)
+    batches = [next(stream) for _ in range(4)]
+    for x, y in batches:
+        assert x.shape == (5, 1, 1, 1) and np.array_equal(x.ravel() + 100, y)
+    passes = [np.sort(np.concatenate([x.ravel() for x, _ in batches[i:i + 2]])) for i in (0, 2)]
+    assert all(np.array_equal(p, np.arange(10)) for p in passes)  # each pass sees every image
+    first = [x.ravel() for x, _ in batches]
+    assert not np.array_equal(np.concatenate(first[:2]), np.concatenate(first[2:]))  # reshuffled
+    again = train.numpy_stream(recipe, images, 5, seed=3, labels=labels)
+    assert all(np.array_equal(next(again)[0], x) for x, _ in batches)  # seeded
+    toy = {"name": "test/t", "data": {"source": "toy", "name": "ring8"}, "model": {}}
+    points = next(train.numpy_stream(toy, None, 7, seed=0))
+    assert points.shape == (7, 2) and points.dtype == np.float32
+    with pytest.raises(ValueError, match="needs 20 images per step, the data holds 10"):
+        next(train.numpy_stream(recipe, images, 20, seed=0))
 
 
 def test_every_registered_variant_can_be_named_by_a_recipe():

@@ -33,3 +33,4 @@ def test_trains_saves_and_loads_without_tensorflow(backend, tmp_path):
     assert all(np.all(np.isfinite(losses)) for losses in report["losses"].values())
     assert report["generator_steps"] == 2 + 2 + (2 if backend == "torch" else 0)
     assert report["keras_file_gap"] < 1e-6 and report["preset_gap"] < 1e-6
+    assert report["recipe_build"] == {"steps": 3, "n_modes": 8, "loads": 2}

@@ -62,6 +62,28 @@ def _swap_into_place(staged, target):
         shutil.rmtree(retired, ignore_errors=True)
 
 
+def _save_generator(generator, staged, metadata, recipe, log):
+    """`hub.save_preset` with the recipe's ``storage``: float16 unless it says float32. When
+    float16 storage moves the outputs past its tolerance, the preset is stored in float32
+    instead (said in the log and in the metadata's ``weights_dtype``): a finished training is
+    never thrown away for its storage format."""
+    from keras_wgan import hub
+    from keras_wgan.hub.preset import FLOAT16_TOLERANCE
+
+    storage = recipe.get("storage", {})
+    dtype = storage.get("weights_dtype", "float16")
+    tolerance = storage.get("float16_tolerance", FLOAT16_TOLERANCE)
+    try:
+        return hub.save_preset(generator, staged, metadata=metadata, weights_dtype=dtype,
+                               tolerance=tolerance)
+    except ValueError as error:
+        if dtype != "float16" or "float16 storage" not in str(error):
+            raise
+        log(f"  {error}: storing float32 weights instead")
+        shutil.rmtree(staged, ignore_errors=True)
+        return hub.save_preset(generator, staged, metadata=metadata, weights_dtype="float32")
+
+
 def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None):
     """Trains ``recipe``, measures the stored weights and writes ``<root>/<recipe name>/``.
 
@@ -93,8 +115,7 @@ def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None):
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
     try:
         staged = staging / target.name
-        meta = hub.save_preset(shipped_generator(gan), staged, metadata=metadata,
-                               weights_dtype="float16")
+        meta = _save_generator(shipped_generator(gan), staged, metadata, recipe, log)
         meta["metrics"] = measure.measure(hub.load_preset(staged), recipe, prepared)
         _write_json(staged / "metadata.json", meta)  # not hashed: the weights are unchanged
         _write_json(staged / RECIPE_FILE, recipe)

@@ -39,6 +39,11 @@ step is trained, and a bad one is refused in one line naming the file, the field
     evaluation               {"protocol": "toy_modes" | "mnist_classifier", "n_samples",
                              "sample_seed", and the protocol's own fields (see
                              keras_wgan.presets.measure.PROTOCOLS)}
+    storage                  optional {"weights_dtype": "float16" (the default: half the size)
+                             | "float32", "float16_tolerance": the bound on |float16 output -
+                             float32 output| checked by keras_wgan.hub.save_preset (default
+                             keras_wgan.hub.preset.FLOAT16_TOLERANCE)}; the metrics are always
+                             measured on the stored weights
 """
 
 import copy
@@ -53,7 +58,7 @@ RECIPE_FILE = "recipe.json"
 SECTIONS = {
     "format": True, "format_version": True, "name": True, "description": True, "notes": False,
     "model": True, "data": True, "architecture": True, "optimizer": True, "training": True,
-    "evaluation": True,
+    "evaluation": True, "storage": False,
 }
 _HANDLE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
@@ -68,6 +73,8 @@ ARCHITECTURES = {
 DATA_SOURCES = {"toy": ("name", "note"), "mnist": ("split", "note")}
 TRAINING = {"steps": (True, "int"), "batch_size": (True, "int"), "seed": (True, "seed"),
             "steps_per_fit": (False, "int"), "budget_seconds": (False, "float")}
+STORAGE = {"weights_dtype": (False, "any"), "float16_tolerance": (False, "float")}
+WEIGHTS_DTYPES = ("float16", "float32")
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
 _OPTIMIZER_OWN = ("name", "learning_rate", "end_learning_rate",
                   "critic_learning_rate_multiplier")
@@ -242,6 +249,11 @@ def validate_recipe(recipe, source=""):
                                       "(std of the frequencies, cycles per unit); add it")
     _check_optimizer(source, recipe["optimizer"])
     _check_fields(source, "training", recipe["training"], TRAINING)
+    if "storage" in recipe:
+        _check_fields(source, "storage", recipe["storage"], STORAGE)
+        dtype = recipe["storage"].get("weights_dtype", "float16")
+        if dtype not in WEIGHTS_DTYPES:
+            _fail(source, "storage.weights_dtype", f"is {dtype!r}; use \"float16\" or \"float32\"")
     measure.check_evaluation(recipe["evaluation"], recipe["data"],
                              lambda field, problem: _fail(source, field, problem))
     return recipe

@@ -78,19 +78,56 @@ def _note(data):
 
 
 def real_stream(recipe, real, critic_steps):
-    """An endless ``tf.data`` stream of ``batch_size * critic_steps`` real examples per step."""
+    """An endless stream of ``batch_size * critic_steps`` real examples per step: a ``tf.data``
+    pipeline where TensorFlow is installed, else (JAX or torch alone, e.g. on a GPU machine
+    without TensorFlow) a seeded NumPy iterator over the same data (`numpy_stream`)."""
     from keras_wgan import data
 
     batch, seed = recipe["training"]["batch_size"] * critic_steps, recipe["training"]["seed"]
     conditional = num_classes(recipe) is not None
-    if recipe["data"]["source"] == "toy":
-        return data.toy_dataset(recipe["data"]["name"], batch, seed=seed, labels=conditional)
     labels = getattr(real, "labels", None) if conditional else None
-    if conditional and labels is None:
+    if conditional and labels is None and recipe["data"]["source"] != "toy":
         raise ValueError(f"recipe {recipe['name']} is conditional but its images came without "
                          "labels: load them with load_real(recipe)")
+    if not _have_tensorflow():
+        return numpy_stream(recipe, real, batch, seed, labels)
+    if recipe["data"]["source"] == "toy":
+        return data.toy_dataset(recipe["data"]["name"], batch, seed=seed, labels=conditional)
     return data.image_dataset(np.asarray(real), batch, shuffle=True, seed=seed, repeat=True,
                               value_range=(-1, 1), labels=labels)
+
+
+def _have_tensorflow():
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("tensorflow") is not None
+    except ValueError:  # sys.modules["tensorflow"] is None: imports of it fail
+        return False
+
+
+def numpy_stream(recipe, real, batch, seed, labels=None):
+    """Endless batches from NumPy alone: toy samples drawn by `keras_wgan.data.sample`, or the
+    images (and labels) reshuffled every pass with ``np.random.default_rng(seed)``, each batch
+    ``(images, labels)`` for a conditional recipe. Not the ``tf.data`` order: a recipe trained
+    through this stream matches itself, not a run with TensorFlow installed."""
+    rng = np.random.default_rng(seed)
+    if recipe["data"]["source"] == "toy":
+        from keras_wgan.data import sample
+
+        conditional = num_classes(recipe) is not None
+        while True:
+            yield sample(recipe["data"]["name"], batch, seed=int(rng.integers(2**31)),
+                         labels=conditional)
+    images = np.asarray(real, dtype="float32")
+    if len(images) < batch:
+        raise ValueError(f"recipe {recipe['name']} needs {batch} images per step, the data "
+                         f"holds {len(images)}: lower training.batch_size")
+    while True:
+        order = rng.permutation(len(images))
+        for start in range(0, len(order) - batch + 1, batch):
+            rows = order[start:start + batch]
+            yield images[rows] if labels is None else (images[rows], labels[rows])
 
 
 def networks(architecture, sample_shape, num_classes=None):

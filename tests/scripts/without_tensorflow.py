@@ -7,7 +7,8 @@ tensorflow`` raise ImportError and ``importlib.util.find_spec`` return None, exa
 is not installed (Keras then uses its own NumPy and torch data adapters). The script trains a
 WGAN-GP for a step on a NumPy array, on a Python iterator and, on torch, on a DataLoader;
 saves it as a `.keras` file and as a preset folder; loads both with `kw.hub.load`; and prints
-one JSON line with what it saw.
+one JSON line with what it saw. It also builds a tiny preset from a recipe (the real batches
+then come from `keras_wgan.presets.train.numpy_stream`, as on a GPU machine without TensorFlow).
 """
 
 import sys
@@ -50,6 +51,7 @@ def main(workdir):
     kw.hub.save_preset(gan, workdir / "preset")
     samples = keras.ops.convert_to_numpy(gan.generator(NOISE))
     print(json.dumps({
+        "recipe_build": _build_tiny_recipe(workdir / "presets"),
         "backend": keras.backend.backend(),
         "tensorflow_imported": sys.modules.get("tensorflow") is not None,
         "losses": {name: h["d_loss"] for name, h in histories.items()},
@@ -57,6 +59,28 @@ def main(workdir):
         "keras_file_gap": _gap(kw.hub.load(workdir / "gan.keras"), samples),
         "preset_gap": _gap(kw.hub.load(workdir / "preset"), samples),
     }))
+
+
+TINY_RECIPE = {
+    "format": "keras_wgan.recipe", "format_version": 1, "name": "test/tiny_ring",
+    "description": "tiny conditional ring8 WGAN-GP",
+    "model": {"variant": "wgan_gp", "critic_steps": 2, "num_classes": 8},
+    "data": {"source": "toy", "name": "ring8"},
+    "architecture": {"name": "mlp", "latent_dim": 2, "width": 8, "depth": 1},
+    "optimizer": {"name": "adam", "learning_rate": 1e-3, "beta_1": 0.5, "beta_2": 0.9},
+    "training": {"steps": 3, "batch_size": 16, "seed": 0, "steps_per_fit": 2},
+    "evaluation": {"protocol": "toy_modes", "n_samples": 200, "sample_seed": 7,
+                   "w1_samples": 50, "w1_repeats": 1},
+}
+
+
+def _build_tiny_recipe(root):
+    from keras_wgan.presets.builder import build_preset
+    from keras_wgan.presets.recipe import validate_recipe
+
+    meta = build_preset(validate_recipe(TINY_RECIPE), root, log=None)
+    return {"steps": meta["training_steps"], "n_modes": meta["metrics"]["n_modes"],
+            "loads": kw.hub.load(str(root / "test" / "tiny_ring")).generate(2, seed=0).shape[0]}
 
 
 def _gap(generator, samples):
