@@ -2,6 +2,15 @@
 
     KERAS_BACKEND=tensorflow python bench/quality.py --markdown out/quality.md --json out/quality.json
     python bench/quality.py --quick            # smoke run, a few minutes
+    python bench/quality.py --seed 1 --no-recipe --json out/q1.json   # one seed per process...
+    python bench/quality.py --combine out/q0.json out/q1.json out/q2.json \
+        --markdown out/quality.md --json bench/results/quality.json   # ...then mean and spread
+
+Seeds: ``--seed`` sets the networks, noise and data order of every row. ``--combine`` reads the
+JSON of runs that differ only in the seed and prints one row per (model, dataset): the mean of
+each metric over the seeds and its spread (min-max), beside the bundled presets' own numbers
+(`preset_rows`: measured on their stored weights, read from their metadata). README's table is
+the Markdown of ``bench/results/quality.json`` (a test compares them).
 
 The default run took 1,192 s (about 20 minutes) on a shared 2-core CPU with the four seed
 models; the hinge variant adds a fifth row per dataset (not timed since).
@@ -45,6 +54,7 @@ from keras_wgan.presets import build  # noqa: E402
 
 MODELS = tuple(models.VARIANTS)  # every registered variant, with its paper's defaults
 TOY_DATASETS = ("grid25", "ring8")
+MNIST_WIDTH = 32  # the MNIST rows' DCGAN width (the wgan_gp/mnist preset ships at 64)
 COLUMNS = ("model", "dataset", "steps", "modes", "hq_rate", "w1", "w1_floor", "classifier_fid",
            "digits", "train_s", "wall_s")
 
@@ -53,7 +63,7 @@ def toy_row(name, dataset, steps, width, seed=0, recipe=None):
     """Train one toy model (paper defaults, or the tuned recipe) and measure it."""
     start = time.perf_counter()
     if recipe is not None:
-        gan, train_s = build.train_toy(dict(recipe, dataset=dataset))
+        gan, train_s = build.train_toy(dict(recipe, dataset=dataset, seed=seed))
         label, steps = "wgan_gp (recipe)", recipe["steps"]
     else:
         from keras_wgan import architectures
@@ -73,9 +83,9 @@ def toy_row(name, dataset, steps, width, seed=0, recipe=None):
             "wall_s": round(time.perf_counter() - start, 1)}
 
 
-def mnist_row(name, steps, images, reference, classifier, n_samples):
+def mnist_row(name, steps, images, reference, classifier, n_samples, seed=0):
     start = time.perf_counter()
-    recipe = dict(build.MNIST_RECIPE, steps=steps)
+    recipe = dict(build.MNIST_RECIPE, steps=steps, seed=seed, width=MNIST_WIDTH)
     gan = build.mnist_gan(models.get_model_class(name), recipe)
     gan.compile()  # the paper's optimizers for this variant
     stream = build.mnist_stream(images, recipe["batch_size"] * gan.critic_steps, recipe["seed"])
@@ -83,8 +93,93 @@ def mnist_row(name, steps, images, reference, classifier, n_samples):
     metrics = build.evaluate_mnist(gan, reference, classifier, n_samples=n_samples)
     return {"model": name, "dataset": "mnist_t10k", "steps": steps,
             "classifier_fid": metrics["classifier_fid"],
+            "inception_score": metrics["inception_score"],
             "digits": f"{metrics['digits_covered']}/10", "train_s": round(train_s, 1),
             "wall_s": round(time.perf_counter() - start, 1)}
+
+
+SPREAD_METRICS = ("hq_rate", "w1", "classifier_fid", "inception_score")
+
+
+def combine(runs):
+    """One row per (model, dataset, steps) of several runs' rows (one run per seed, or several
+    budgets per seed): each metric's mean
+    and ``[min, max]`` over the seeds, modes and digits as their range (``"16-21/25"``)."""
+    grouped = {}
+    for run in runs:
+        for row in run["rows"]:
+            key = (row["model"], row["dataset"], row["steps"])
+            grouped.setdefault(key, []).append(dict(row, seed=run.get("seed", 0)))
+    combined = []
+    for (model, dataset, _), rows in grouped.items():
+        out = {"model": model, "dataset": dataset, "steps": rows[0]["steps"],
+               "seeds": sorted(row["seed"] for row in rows)}
+        for key in SPREAD_METRICS:
+            values = [row[key] for row in rows if row.get(key) is not None]
+            if values:
+                out[key] = round(sum(values) / len(values), 4)
+                out[key + "_range"] = [min(values), max(values)]
+        for key in ("modes", "digits"):
+            if rows[0].get(key):
+                counts = sorted(int(row[key].split("/")[0]) for row in rows)
+                total = rows[0][key].split("/")[1]
+                span = f"{counts[0]}" if counts[0] == counts[-1] else f"{counts[0]}-{counts[-1]}"
+                out[key] = f"{span}/{total}"
+        if rows[0].get("w1_floor") is not None:
+            out["w1_floor"] = rows[0]["w1_floor"]
+        out["train_s"] = round(sum(row["train_s"] for row in rows) / len(rows), 1)
+        combined.append(out)
+    return combined
+
+
+def preset_rows():
+    """The bundled presets' numbers, as measured on their stored weights (their metadata)."""
+    from keras_wgan import hub
+    from keras_wgan.presets import PRESETS_DIR
+
+    rows = []
+    for handle in sorted(hub.list_presets()):
+        meta = hub.read_metadata(PRESETS_DIR / handle)
+        metrics, dataset = meta["metrics"], meta["recipe"]["data"]
+        row = {"model": f"preset {handle}", "dataset": dataset.get("name", "mnist_t10k"),
+               "steps": meta["training_steps"]}
+        if "classifier_fid" in metrics:
+            row.update(dataset="mnist_t10k", classifier_fid=metrics["classifier_fid"],
+                       inception_score=metrics["inception_score"],
+                       digits=f"{metrics['digits_covered']}/10")
+        else:
+            row.update(modes=f"{metrics['modes_covered']}/{metrics['n_modes']}",
+                       hq_rate=metrics["hq_rate"], w1=metrics["w1"],
+                       w1_floor=metrics["w1_noise_floor"])
+        rows.append(row)
+    return rows
+
+
+def combined_markdown(rows):
+    """The README table: mean (min-max over the seeds) of each metric; W1's noise floor (the
+    W1 between two real samples of that size) in brackets."""
+    columns = ("model", "dataset", "steps", "seeds", "modes", "hq_rate", "w1 [floor]",
+               "classifier_fid", "inception_score", "digits")
+
+    def spread(row, key, digits):
+        if row.get(key) is None:
+            return "-"
+        text = f"{row[key]:.{digits}f}"
+        low, high = row.get(key + "_range", [row[key], row[key]])
+        return text if low == high else f"{text} ({low:.{digits}f}-{high:.{digits}f})"
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        w1 = spread(row, "w1", 3)
+        if w1 != "-":
+            w1 += f" [{row['w1_floor']:.3f}]"
+        cells = [row["model"], row["dataset"], f"{row['steps']:,}",
+                 str(len(row["seeds"])) if "seeds" in row else "stored",
+                 row.get("modes", "-"), spread(row, "hq_rate", 3), w1,
+                 spread(row, "classifier_fid", 2), spread(row, "inception_score", 2),
+                 row.get("digits", "-")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _cell(value, column=""):
@@ -117,6 +212,11 @@ def parse_args(argv):
     parser.add_argument("--fid-samples", type=int, default=5000)
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: tiny budgets (numbers are meaningless)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the networks, noise and data order of every row")
+    parser.add_argument("--combine", nargs="+", metavar="JSON",
+                        help="no training: combine these runs' JSON (one per seed) into mean "
+                             "and spread, plus the bundled presets' rows")
     parser.add_argument("--json", help="write the rows as JSON here")
     parser.add_argument("--markdown", help="write the table as Markdown here")
     args = parser.parse_args(argv)
@@ -125,8 +225,33 @@ def parse_args(argv):
     return args
 
 
+def _write(path, text):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main_combine(args):
+    runs = []
+    for path in args.combine:
+        with open(path) as f:
+            runs.append(json.load(f))
+    rows = combine(runs) + preset_rows()
+    table = combined_markdown(rows)
+    print(table, flush=True)
+    if args.markdown:
+        _write(args.markdown, table + "\n")
+    if args.json:
+        _write(args.json, json.dumps({"argv": [r.get("argv") for r in runs], "rows": rows},
+                                     indent=2) + "\n")
+    return rows
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.combine:
+        return main_combine(args)
+    seed = args.seed
     toy_steps = max(1, int(args.toy_steps * args.scale))
     mnist_steps = max(1, int(args.mnist_steps * args.scale))
     names = [m for m in args.models.split(",") if m]
@@ -139,12 +264,12 @@ def main(argv=None):
 
     for dataset in (d for d in datasets if d in TOY_DATASETS):
         for name in names:
-            add(toy_row(name, dataset, toy_steps, args.width))
+            add(toy_row(name, dataset, toy_steps, args.width, seed=seed))
         if dataset == "grid25" and not args.no_recipe:
             recipe = dict(build.TOY_RECIPE)
             if args.quick or args.scale != 1.0:
                 recipe["steps"] = max(1, int(recipe["steps"] * (0.01 if args.quick else args.scale)))
-            add(toy_row("wgan_gp", dataset, None, None, recipe=recipe))
+            add(toy_row("wgan_gp", dataset, None, None, seed=seed, recipe=recipe))
     if "mnist" in datasets:
         try:
             images = load_mnist(args.mnist_dir, split="test")
@@ -159,7 +284,7 @@ def main(argv=None):
                   flush=True)
             for name in names:
                 add(mnist_row(name, mnist_steps, images, reference, classifier,
-                              args.fid_samples))
+                              args.fid_samples, seed=seed))
     table = markdown(rows)
     print(f"\n{table}\n\ntotal {time.perf_counter() - start:.0f} s", flush=True)
     if args.markdown:
@@ -169,7 +294,7 @@ def main(argv=None):
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as f:
-            json.dump({"argv": sys.argv[1:], "rows": rows}, f, indent=2)
+            json.dump({"argv": sys.argv[1:], "seed": seed, "rows": rows}, f, indent=2)
     return rows
 
 

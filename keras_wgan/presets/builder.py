@@ -106,7 +106,8 @@ def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None):
         + (f" on {len(real):,} images" if real is not None else ""))
     gan, seconds, steps_done = train.train(recipe, real, log=log)
     if steps_done < recipe["training"]["steps"]:
-        log(f"  training.budget_seconds ran out after {steps_done} steps")
+        log(f"  training.budget_seconds ran out after {steps_done} step"
+            + ("" if steps_done == 1 else "s"))
     prepared = measure.prepare(recipe, real, mnist_dir)
     metadata = preset_metadata(recipe, dataset, gan, seconds, steps_done, prepared.get("notes", {}),
                                command or f"python -m keras_wgan.presets.build --only "
