@@ -12,6 +12,7 @@ from keras_wgan.hub.archive import safe_extract
 from keras_wgan.hub.cache import cache_root, fetch, is_offline
 from keras_wgan.hub.errors import (
     DownloadError,
+    Float16ToleranceError,
     HubError,
     IntegrityError,
     LockTimeoutError,
@@ -34,7 +35,7 @@ from keras_wgan.hub.registry import get_preset, list_presets, register_preset, u
 
 __all__ = [
     "DownloadError", "HubError", "IntegrityError", "LockTimeoutError",
-    "OfflineError", "PresetFormatError",
+    "OfflineError", "PresetFormatError", "Float16ToleranceError",
     "PretrainedGenerator", "UnknownPresetError", "UnsafeArchiveError", "cache_root",
     "export_saved_model", "fetch", "get_preset", "is_offline", "list_presets", "load",
     "load_preset", "read_metadata", "register_preset", "safe_extract", "save_preset",

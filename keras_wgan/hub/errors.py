@@ -34,5 +34,10 @@ class PresetFormatError(HubError, ValueError):
     """A directory or file is not a valid preset (missing `config.json`, bad metadata...)."""
 
 
+class Float16ToleranceError(HubError, ValueError):
+    """``save_preset(weights_dtype="float16")`` would move the generator's outputs past the
+    tolerance; the caller may store float32 instead (`keras_wgan.presets.builder` does)."""
+
+
 class LockTimeoutError(HubError, TimeoutError):
     """Another process held a handle's cache lock for longer than the lock wait allows."""

@@ -33,7 +33,7 @@ import keras
 import numpy as np
 
 from keras_wgan.hashing import sha256_file
-from keras_wgan.hub.errors import IntegrityError, PresetFormatError
+from keras_wgan.hub.errors import Float16ToleranceError, IntegrityError, PresetFormatError
 from keras_wgan.hub.generator import PretrainedGenerator, generator_of, label_classes
 
 CONFIG_FILE = "config.json"
@@ -185,7 +185,7 @@ def _check_float16(staging, kind, generator, latent_dim, tolerance, num_classes=
     got = keras.ops.convert_to_numpy(reloaded_generator(latent, training=False))
     error = float(np.max(np.abs(want.astype("float64") - got.astype("float64"))))
     if not error <= tolerance:
-        raise ValueError(
+        raise Float16ToleranceError(
             f"float16 storage changes the generator's outputs by up to {error:.3g}, over the "
             f"tolerance {tolerance:g}; save with weights_dtype='float32' or raise tolerance"
         )

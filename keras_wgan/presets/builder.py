@@ -76,9 +76,7 @@ def _save_generator(generator, staged, metadata, recipe, log):
     try:
         return hub.save_preset(generator, staged, metadata=metadata, weights_dtype=dtype,
                                tolerance=tolerance)
-    except ValueError as error:
-        if dtype != "float16" or "float16 storage" not in str(error):
-            raise
+    except hub.Float16ToleranceError as error:
         log(f"  {error}: storing float32 weights instead")
         shutil.rmtree(staged, ignore_errors=True)
         return hub.save_preset(generator, staged, metadata=metadata, weights_dtype="float32")
