@@ -7,9 +7,10 @@
         --markdown out/quality.md --json bench/results/quality.json   # ...then mean and spread
 
 Seeds: ``--seed`` sets the networks, noise and data order of every row. ``--combine`` reads the
-JSON of runs that differ only in the seed and prints one row per (model, dataset): the mean of
-each metric over the seeds and its spread (min-max), beside the bundled presets' own numbers
-(`preset_rows`: measured on their stored weights, read from their metadata). README's table is
+JSON of runs that differ only in the seed (and budget) and prints one row per (model, dataset,
+steps): the mean of each metric over the seeds and its spread (min-max), beside the bundled
+presets' own numbers (`preset_rows`: measured on their stored weights, read from their
+metadata). README's table is
 the Markdown of ``bench/results/quality.json`` (a test compares them).
 
 The default run took 1,192 s (about 20 minutes) on a shared 2-core CPU with the four seed
@@ -103,8 +104,8 @@ SPREAD_METRICS = ("hq_rate", "w1", "classifier_fid", "inception_score")
 
 def combine(runs):
     """One row per (model, dataset, steps) of several runs' rows (one run per seed, or several
-    budgets per seed): each metric's mean
-    and ``[min, max]`` over the seeds, modes and digits as their range (``"16-21/25"``)."""
+    budgets per seed): each metric's mean and ``[min, max]`` over the seeds, modes and digits
+    as their range (``"16-21/25"``)."""
     grouped = {}
     for run in runs:
         for row in run["rows"]:
@@ -288,13 +289,10 @@ def main(argv=None):
     table = markdown(rows)
     print(f"\n{table}\n\ntotal {time.perf_counter() - start:.0f} s", flush=True)
     if args.markdown:
-        os.makedirs(os.path.dirname(os.path.abspath(args.markdown)), exist_ok=True)
-        with open(args.markdown, "w") as f:
-            f.write(table + "\n")
+        _write(args.markdown, table + "\n")
     if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w") as f:
-            json.dump({"argv": sys.argv[1:], "seed": seed, "rows": rows}, f, indent=2)
+        _write(args.json, json.dumps({"argv": sys.argv[1:], "seed": seed, "rows": rows},
+                                     indent=2))
     return rows
 
 

@@ -31,10 +31,11 @@ step is trained, and a bad one is refused in one line naming the file, the field
                              other keyword of the optimizer (beta_1, beta_2, rho...)}
     training                 {"steps": generator steps, "batch_size": real examples per critic
                              step, "seed": networks, noise and data order, "steps_per_fit":
-                             generator steps per `fit` call (default 500; the data stream
-                             restarts at each call, and progress is logged after each),
-                             "budget_seconds": optional wall-clock cap: training stops after
-                             the fit call in which it runs out, and the metadata's
+                             generator steps per `fit` call (default 500; a tf.data stream
+                             restarts at each call, the NumPy stream used without TensorFlow
+                             continues; progress is logged after each),
+                             "budget_seconds": optional wall-clock cap: training stops at the
+                             first generator step that ends past it, and the metadata's
                              training_steps records the steps done (rerun with --steps N)}
     evaluation               {"protocol": "toy_modes" | "mnist_classifier", "n_samples",
                              "sample_seed", and the protocol's own fields (see

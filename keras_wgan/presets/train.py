@@ -110,19 +110,32 @@ def numpy_stream(recipe, real, batch, seed, labels=None):
     """Endless batches from NumPy alone: toy samples drawn by `keras_wgan.data.sample`, or the
     images (and labels) reshuffled every pass with ``np.random.default_rng(seed)``, each batch
     ``(images, labels)`` for a conditional recipe. Not the ``tf.data`` order: a recipe trained
-    through this stream matches itself, not a run with TensorFlow installed."""
+    through this stream matches itself, not a run with TensorFlow installed. Being one Python
+    iterator, it continues from call to call of `fit` instead of restarting as ``tf.data`` does.
+
+    Raises:
+        ValueError: at once (not at the first batch) when a step needs more images than exist.
+    """
     rng = np.random.default_rng(seed)
     if recipe["data"]["source"] == "toy":
-        from keras_wgan.data import sample
-
-        conditional = num_classes(recipe) is not None
-        while True:
-            yield sample(recipe["data"]["name"], batch, seed=int(rng.integers(2**31)),
-                         labels=conditional)
+        return _toy_batches(recipe, batch, rng)
     images = np.asarray(real, dtype="float32")
     if len(images) < batch:
         raise ValueError(f"recipe {recipe['name']} needs {batch} images per step, the data "
                          f"holds {len(images)}: lower training.batch_size")
+    return _image_batches(images, labels, batch, rng)
+
+
+def _toy_batches(recipe, batch, rng):
+    from keras_wgan.data import sample
+
+    conditional = num_classes(recipe) is not None
+    while True:
+        yield sample(recipe["data"]["name"], batch, seed=int(rng.integers(2**31)),
+                     labels=conditional)
+
+
+def _image_batches(images, labels, batch, rng):
     while True:
         order = rng.permutation(len(images))
         for start in range(0, len(order) - batch + 1, batch):
@@ -206,8 +219,9 @@ def compile_model(gan, recipe):
 def fit_steps(gan, dataset, steps, chunk=500, log=None):
     """`fit` for ``steps`` generator steps, ``chunk`` per call; returns the training seconds.
 
-    Each call starts a fresh pass over ``dataset``, as the bundled presets were trained: a
-    seeded stream replays its first ``chunk`` batches in every call.
+    Each call starts a fresh pass over a ``tf.data`` ``dataset``, as the CPU-trained presets
+    were trained: a seeded stream replays its first ``chunk`` batches in every call. A Python
+    iterator (`numpy_stream`, used without TensorFlow) continues where the last call stopped.
     """
     return fit_within(gan, dataset, steps, chunk, log)[0]
 
