@@ -9,6 +9,7 @@ the benchmarks print them.
 """
 
 import contextlib
+import os
 import pathlib
 import sys
 
@@ -86,3 +87,29 @@ def test_size_table_prints_each_variant_with_its_speed_against_the_textbook(monk
         assert 0 < low <= median <= high  # one round: its median is the pooled median
         assert line[6].endswith("x") and line[7].endswith("x")
     assert lines[-1][6:8] == ["1.00x", "1.00x"]  # the textbook against itself
+
+
+class _TraceRecorder:
+    """Stands in for a model whose trace Grappler's remapper abandons ``failing`` times."""
+
+    built = 0
+
+    def __init__(self, failing):
+        self.failing, self.index = failing, _TraceRecorder.built
+        _TraceRecorder.built += 1
+
+    def fit(self, data, **kwargs):
+        if self.index < self.failing:  # what TensorFlow's C++ runtime writes to stderr
+            os.write(2, b"E0000 meta_optimizer.cc:967] remapper failed: INVALID_ARGUMENT\n")
+
+
+@pytest.mark.parametrize("failing, expected", [(0, (0, False, 0)), (1, (1, False, 1)),
+                                               (9, (train_step.RETRACES, True,
+                                                    train_step.RETRACES))])
+def test_warm_up_traces_a_fresh_build_while_the_remapper_abandons_the_step(failing, expected):
+    _TraceRecorder.built = 0
+    model, failed, retraced = train_step.warm_up(
+        _TraceRecorder(failing), lambda: _TraceRecorder(failing), data=None)
+    assert (model.index, failed, retraced) == expected
+    assert train_step.remapper_flag({"remapper_failed": failed, "retraced": retraced}) == (
+        " R" if failed else f" r{retraced}" if retraced else "")
