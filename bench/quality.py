@@ -25,17 +25,17 @@ skipped with a message when there is none). Every
 model keeps its paper's optimizers, critic steps, clip value or penalty (`compile()` with no
 arguments); the budget is the same number of *generator* steps for all, so the 5-critic-step
 variants make 5x more critic updates, as in their papers. One extra row trains the tuned toy recipe
-(`keras_wgan.presets.build.TOY_RECIPE`: a Fourier-feature critic input, Adam 1e-3 decayed to
-0, 12,000 generator steps) on grid25, the configuration whose targets are 25/25 modes, >= 90%
-high-quality samples, W1 <= 2x the noise floor in under 10 minutes (`bench/toy_recipe.py`
-takes the recipe apart).
+(`keras_wgan.presets.build.TOY_RECIPE`, the bundled `wgan_gp/grid25` recipe: a Fourier-feature
+critic input, Adam 1e-3, generator EMA, 24,000 generator steps) on grid25, whose targets are
+25/25 modes and >= 95% high-quality samples (`bench/toy_recipe.py` takes the recipe apart).
 
-Metrics: toy: modes covered and high-quality rate (`evaluation.toy_mode_stats` on 2,000
-samples) and exact W1 to real samples with its noise floor (1,000 points, 3 repeats); MNIST:
-classifier-FID of 5,000 samples against the 10,000 real images in the bundled classifier's
-feature space, and digits covered (>= 2.5% of samples) by that classifier. Wall time is the
-training time, then the total with evaluation. Times are from whatever machine runs it; on a
-shared 2-core CPU they vary by 20-50% between runs.
+Metrics: toy: modes covered and high-quality rate (`evaluation.toy_mode_stats` on the grid25
+recipe's evaluation count: PacGAN's 2,500, 2,000 before the recipe said so) and exact W1 to
+real samples with its noise floor (1,000 points, 3 repeats); MNIST: classifier-FID of 5,000
+samples against the 10,000 real images in the bundled classifier's feature space, and digits
+covered (>= 2.5% of samples) by that classifier. Wall time is the training time, then the total
+with evaluation. Times are from whatever machine runs it; on a shared 2-core CPU they vary by
+20-50% between runs.
 """
 
 import argparse

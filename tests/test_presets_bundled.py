@@ -157,12 +157,13 @@ def test_the_conditional_preset_draws_the_digit_it_is_asked_for():
         assert np.mean(predicted[labels == digit] == digit) >= 0.9, digit
 
 
-# What each toy preset is held to on its shipped (float16) weights: every mode, the
-# high-quality share (within 3 std of a centre) and W1 against its noise floor. grid25: the
-# issue's >= 90% (recorded 91.3%); ring8: recorded 95.9% (PacGAN's 2,500 samples), held to
-# 95% (the 98% is not reached; README says so).
-TOY_FLOORS = {"wgan_gp/grid25": {"hq_rate": 0.90, "w1_ratio": 2.0},
-              "wgan_gp/ring8": {"hq_rate": 0.95, "w1_ratio": 1.5}}
+# What each toy preset is held to on its shipped (float16) weights, PacGAN's 2,500 samples:
+# every mode, the high-quality share (within 3 std of a centre) and W1 against its noise
+# floor: the targets. Recorded (24,000 steps, EMA): grid25 96.5%, W1 1.09x; ring8
+# 98.6%, W1 1.04x. Stored weights are evaluated, not trained, here, so the margins (1.5 and
+# 0.6 points) only have to absorb kernel rounding, measured below 2e-3.
+TOY_FLOORS = {"wgan_gp/grid25": {"hq_rate": 0.95, "w1_ratio": 1.5},
+              "wgan_gp/ring8": {"hq_rate": 0.98, "w1_ratio": 1.5}}
 
 
 @pytest.mark.parametrize("name", TOY_PRESETS)

@@ -335,3 +335,24 @@ def test_every_registered_variant_can_be_named_by_a_recipe():
     wgan = _changed(TINY_MNIST, ("model",), {"variant": "wgan", "clip_value": 0.01})
     wgan["optimizer"] = {"name": "rmsprop", "learning_rate": 5e-5, "rho": 0.99, "epsilon": 1e-8}
     validate_recipe(wgan)
+
+
+def test_toy_recipe_bench_variants_are_valid_recipes_that_change_one_setting():
+    # bench/toy_recipe.py trains each variant of a bundled toy recipe: every variant must pass
+    # the recipe checks and change only what its description says.
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bench"))
+    import toy_recipe
+
+    for handle in ("wgan_gp/grid25", "wgan_gp/ring8"):
+        base = load_recipe(PRESETS_DIR / handle / "recipe.json")
+        for name in toy_recipe.VARIANTS:
+            recipe = toy_recipe.variant_recipe(base, name, steps=7, seed=3)
+            validate_recipe(recipe, source=f"{handle} {name}")
+            assert recipe["training"]["steps"] == 7 and recipe["training"]["seed"] == 3
+            changed = {section for section in base if recipe[section] != base[section]}
+            assert changed <= {"training", {"recipe": "training", "no_ema": "model",
+                                            "decay_lr": "optimizer", "raw_critic": "architecture",
+                                            "paper_lr": "optimizer"}[name]}, (handle, name)
+        no_ema = toy_recipe.variant_recipe(base, "no_ema")
+        assert "ema_decay" not in no_ema["model"] and base == load_recipe(
+            PRESETS_DIR / handle / "recipe.json")  # the base is not changed in place
