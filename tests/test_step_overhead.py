@@ -1,5 +1,5 @@
 """The step-speed benchmarks measure what they claim (TensorFlow: `bench/train_step.py`,
-`bench/step_costs.py`, `bench/textbook.py`).
+`bench/step_costs.py`, `bench/remapper_cost.py`, `bench/textbook.py`).
 
 The variants that take a cost out of keras_wgan's step without changing its behaviour (one
 critic call on real and fake, metric updates once per step, no float16 gradient scaling in
@@ -18,6 +18,7 @@ import pytest
 import tensorflow as tf
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bench"))
+import remapper_cost  # noqa: E402
 import step_costs  # noqa: E402
 import train_step  # noqa: E402
 
@@ -113,3 +114,16 @@ def test_warm_up_traces_a_fresh_build_while_the_remapper_abandons_the_step(faili
     assert (model.index, failed, retraced) == expected
     assert train_step.remapper_flag({"remapper_failed": failed, "retraced": retraced}) == (
         " R" if failed else f" r{retraced}" if retraced else "")
+
+
+def test_remapper_cost_times_each_identical_model_and_says_whose_trace_was_abandoned(
+        monkeypatch, capsys):
+    monkeypatch.setitem(train_step.ROWS, "tiny", TINY)
+    results = remapper_cost.main(["--row", "tiny", "--models", "2", "--rounds", "2",
+                                  "--steps", "1"])
+    assert len(results) == 2
+    for failed, times in results:
+        assert isinstance(failed, bool) and len(times) == 2 and min(times) > 0
+    lines = capsys.readouterr().out.strip().splitlines()[-2:]
+    assert [line.split()[0] for line in lines] == ["0", "1"]
+    assert all(line.split()[1] in ("abandoned", "ran") for line in lines)
