@@ -156,11 +156,14 @@ def measure(row, variants, rounds, steps, retraces=RETRACES):
 
     Grappler's remapper abandons some traces of a WGAN-GP step with a LeakyReLU critic
     ("remapper failed: ... fanout ... LeakyReluGrad exist for missing node ... BiasAdd"),
-    which then run without fused kernels, ~5% slower on the 28x28 DCGANs: measured on
-    TensorFlow 2.21, the first such step traced in a process, library or textbook alike
-    (5 of 5 processes), and later traces at random. That is no cost of either step, so a
-    variant whose trace was abandoned is built and traced again, up to ``retraces`` times;
-    ``remapper_failed`` says whether its last trace still was, ``retraced`` how often.
+    which then run without the remapper's fused kernels: on TensorFlow 2.21, the first such
+    step traced in a process, library or textbook alike (7 of 7 processes), and later traces
+    at random. `bench/remapper_cost.py` measured no cost above the noise from it on this CPU
+    (the abandoned trace at 1.01-1.02x the normal one's speed, 28x28 DCGAN at widths 32 and
+    64), but it is no property of either step, so a variant whose trace was abandoned is
+    built and traced again, up to ``retraces`` times, and every variant is timed on the
+    graph the remapper finished; ``remapper_failed`` says whether its last trace still was
+    abandoned, ``retraced`` how often.
     """
     data = dataset(row)
     # Every model is built before any is warmed up: building a model (new variables and
