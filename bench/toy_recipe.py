@@ -1,6 +1,6 @@
 """A bundled toy recipe, one change at a time: which of its settings matter.
 
-    KERAS_BACKEND=tensorflow python bench/toy_recipe.py            # grid25, about 25 minutes
+    KERAS_BACKEND=tensorflow python bench/toy_recipe.py            # grid25, about 50 minutes
     python bench/toy_recipe.py --steps 2000 --variants recipe,raw_critic   # shorter
     python bench/toy_recipe.py --variants recipe --seeds 1,2,3,4           # other seeds
     python bench/toy_recipe.py --recipe wgan_gp/ring8 --variants recipe,no_ema
@@ -64,8 +64,7 @@ def variant_recipe(base, name, steps=None, seed=None):
 def run_variant(base, name, steps=None, seed=None):
     recipe = variant_recipe(base, name, steps, seed)
     gan, seconds, done = train.train(recipe)
-    settings = {k: v for k, v in recipe["evaluation"].items() if k != "protocol"}
-    metrics = measure.evaluate_toy(gan, recipe["data"]["name"], **settings)
+    metrics = measure.measure(gan, recipe, measure.prepare(recipe, None))
     return {"variant": name, "change": VARIANTS[name][0], "seed": recipe["training"]["seed"],
             "steps": done, "modes": f"{metrics['modes_covered']}/{metrics['n_modes']}",
             "hq_rate": f"{metrics['hq_rate']:.3f}", "w1": f"{metrics['w1']:.3f}",
