@@ -58,20 +58,24 @@ bench: venv
 bench-input: venv
 	$(PY) bench/input_pipeline.py
 
-# Three seeds side by side (one thread each), at the default budgets (toys 1,000 generator steps,
-# MNIST 150) and MNIST at 600; then their mean and spread plus the presets' rows (~60 min on 2 cores):
-# bench/results/quality.json is what README's quality table shows (tests/test_readme_tables.py).
+# Three seeds side by side (one thread each): the toys at 1,000 generator steps, MNIST at 150 and
+# at 600; then their mean and spread plus the presets' rows (~60 min on 2 cores), with the
+# per-seed runs copied beside it: bench/results/quality.json is what README's quality table
+# shows (tests/test_readme_tables.py).
 QUALITY_SEEDS = 0 1 2
+QUALITY_RUNS = toys:--datasets=grid25,ring8 mnist150:--datasets=mnist:--mnist-steps=150 \
+	mnist600:--datasets=mnist:--mnist-steps=600
 bench-quality: venv
-	mkdir -p out/quality
-	for s in $(QUALITY_SEEDS); do OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 \
-		$(PY) bench/quality.py --no-recipe --seed $$s --json out/quality/seed$$s.json \
-		> out/quality/seed$$s.log 2>&1 & done; wait
-	for s in $(QUALITY_SEEDS); do OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 \
-		$(PY) bench/quality.py --datasets mnist --mnist-steps 600 --seed $$s \
-		--json out/quality/mnist600-seed$$s.json > out/quality/mnist600-seed$$s.log 2>&1 & done; wait
-	$(PY) bench/quality.py --combine $(foreach s,$(QUALITY_SEEDS),out/quality/seed$(s).json) \
-		$(foreach s,$(QUALITY_SEEDS),out/quality/mnist600-seed$(s).json) \
+	mkdir -p out/quality bench/results/quality
+	for run in $(QUALITY_RUNS); do name=$${run%%:*}; flags=$$(echo $${run#*:} | tr ':' ' '); \
+		for s in $(QUALITY_SEEDS); do OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 \
+		TF_NUM_INTEROP_THREADS=1 $(PY) bench/quality.py --no-recipe $$flags --seed $$s \
+		--json out/quality/$$name-seed$$s.json > out/quality/$$name-seed$$s.log 2>&1 & done; \
+		wait; done
+	cp $(foreach r,toys mnist150 mnist600,$(foreach s,$(QUALITY_SEEDS),out/quality/$(r)-seed$(s).json)) \
+		bench/results/quality/
+	$(PY) bench/quality.py --combine $(foreach r,toys mnist150 mnist600,$(foreach s,$(QUALITY_SEEDS),\
+		out/quality/$(r)-seed$(s).json)) \
 		--markdown out/quality/table.md --json bench/results/quality.json
 
 # The grid25 recipe with one setting put back per variant, seed 0, 24,000 generator steps each
