@@ -65,6 +65,8 @@ bench-input: venv
 QUALITY_SEEDS = 0 1 2
 QUALITY_RUNS = toys:--datasets=grid25,ring8 mnist150:--datasets=mnist:--mnist-steps=150 \
 	mnist600:--datasets=mnist:--mnist-steps=600
+QUALITY_FILES = $(foreach r,$(QUALITY_RUNS),$(foreach s,$(QUALITY_SEEDS),\
+	out/quality/$(firstword $(subst :, ,$(r)))-seed$(s).json))
 bench-quality: venv
 	mkdir -p out/quality bench/results/quality
 	for run in $(QUALITY_RUNS); do name=$${run%%:*}; flags=$$(echo $${run#*:} | tr ':' ' '); \
@@ -72,10 +74,8 @@ bench-quality: venv
 		TF_NUM_INTEROP_THREADS=1 $(PY) bench/quality.py --no-recipe $$flags --seed $$s \
 		--json out/quality/$$name-seed$$s.json > out/quality/$$name-seed$$s.log 2>&1 & done; \
 		wait; done
-	cp $(foreach r,toys mnist150 mnist600,$(foreach s,$(QUALITY_SEEDS),out/quality/$(r)-seed$(s).json)) \
-		bench/results/quality/
-	$(PY) bench/quality.py --combine $(foreach r,toys mnist150 mnist600,$(foreach s,$(QUALITY_SEEDS),\
-		out/quality/$(r)-seed$(s).json)) \
+	cp $(QUALITY_FILES) bench/results/quality/
+	$(PY) bench/quality.py --combine $(QUALITY_FILES) \
 		--markdown out/quality/table.md --json bench/results/quality.json
 
 # The grid25 recipe with one setting put back per variant, seed 0, 24,000 generator steps each
