@@ -35,7 +35,8 @@ def class_labels(n, num_classes, labels=None, frequencies=None, seed=None):
         ValueError: a label outside ``[0, num_classes)``, a non-integer label, or an array
             of another length or shape; one line naming the fix.
     """
-    from keras_wgan.models.validation import check_labels  # models import this module
+    # Imported here: keras_wgan.models imports this module.
+    from keras_wgan.models.validation import check_labels, label_out_of_range
 
     if labels is None:
         weights = None
@@ -45,7 +46,8 @@ def class_labels(n, num_classes, labels=None, frequencies=None, seed=None):
         rng = np.random.default_rng(None if seed is None else (int(seed), _LABEL_STREAM))
         return rng.choice(num_classes, size=int(n), p=weights).astype("int32")
     if isinstance(labels, numbers.Integral) and not isinstance(labels, bool):
-        check_labels(np.asarray([labels]), num_classes, what="labels=")
+        if not 0 <= labels < num_classes:  # checked here: 10**30 has no int32 array to check
+            raise label_out_of_range("labels=", num_classes, labels)
         return np.full(int(n), int(labels), dtype="int32")
     if np.ndim(labels) == 0:  # a float, a string, a bool: not a class index
         return check_labels(np.asarray([labels]), num_classes, what="labels=")

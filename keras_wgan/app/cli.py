@@ -13,6 +13,8 @@ import math
 import os
 import sys
 
+from keras_wgan.models import validation
+
 EPILOG = """\
 data sources (--data):
   tfds:<name>        a TensorFlow Datasets image set, e.g. tfds:mnist, tfds:celeb_a
@@ -56,12 +58,17 @@ def integer(minimum=1, maximum=None, even=False, what=""):
                     and not (even and value % 2))
 
 
-def number(minimum=None, above=None):
-    """An argparse ``type``: a finite float ``>= minimum`` or ``> above``."""
+def number(minimum=None, above=None, float32=False):
+    """An argparse ``type``: a finite float ``>= minimum`` or ``> above``; ``float32=True``:
+    one that float32 weights hold (a learning rate of 1e-320 would act as 0, 1e300 as inf)."""
     bound = f"> {above:g}" if above is not None else f">= {minimum:g}"
-    return _checked(float, f"a finite number {bound}",
+    wanted = f"a finite number {bound}"
+    if float32:
+        wanted += f" within float32's range ({validation.FLOAT32_RANGE})"
+    return _checked(float, wanted,
                     lambda value: math.isfinite(value) and (minimum is None or value >= minimum)
-                    and (above is None or value > above))
+                    and (above is None or value > above)
+                    and (not float32 or validation.float32_holds(value)))
 
 
 def jit_setting(text):
@@ -72,7 +79,7 @@ def jit_setting(text):
 
 
 COUNT = integer(1)
-SEED = integer(0)
+SEED = integer(0, validation.MAX_SEED)
 # dcgan_generator halves the side down to a map of >= 4 pixels: an even side of at least 8.
 IMAGE_SIDE = integer(8, even=True, what=" (e.g. 28, 32 or 64)")
 
@@ -128,9 +135,11 @@ def _add_train(sub):
     p.add_argument("--width", type=COUNT, default=64, help="base width of the networks (64)")
     p.add_argument("--critic-steps", type=COUNT, default=None,
                    help="critic steps per generator step (paper: 5 for WGANs, 1 for GANs)")
-    p.add_argument("--gp-weight", type=number(minimum=0), default=None, help="WGAN-GP lambda (paper: 10)")
-    p.add_argument("--clip-value", type=number(above=0), default=None, help="WGAN clip c (paper: 0.01)")
-    p.add_argument("--lr", type=number(above=0), default=None,
+    p.add_argument("--gp-weight", type=number(minimum=0, float32=True), default=None,
+                   help="WGAN-GP lambda (paper: 10)")
+    p.add_argument("--clip-value", type=number(above=0, float32=True), default=None,
+                   help="WGAN clip c (paper: 0.01)")
+    p.add_argument("--lr", type=number(above=0, float32=True), default=None,
                    help="learning rate of both optimizers (paper: 1e-4 WGAN-GP, 5e-5 WGAN, 2e-4 GAN)")
     p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--jit-compile", type=jit_setting, default="auto",
@@ -246,6 +255,12 @@ def main(argv=None):
             message = str(error) or "interrupted"
             print(f"keras-wgan {args.command}: {message}", file=sys.stderr)
             return getattr(error, "exit_status", 130)
+        if _out_of_memory(error):
+            from keras_wgan import memory
+
+            print(f"{prefix} out of memory ({memory.failed_allocation(error)}): "
+                  f"{OUT_OF_MEMORY_FIX}", file=sys.stderr)
+            return 2
         status = exit_status(error)
         if status == 2 or _is_library_error(error, DIVERGED_MODULE, "TrainingDiverged"):
             # Library errors are written to be read as one line: show it, not a stack trace.
@@ -279,6 +294,20 @@ class _LineTracker:
 DIVERGED_MODULE = "keras_wgan.training.resume"
 # What bad input raises: a wrong value or type, a missing file or name, an unreadable path.
 BAD_INPUT = (ValueError, TypeError, LookupError, OSError)
+
+
+# What an allocation failure asks of the user: sizes that fit (`training.memory` refuses the
+# ones that cannot fit at all before anything is built).
+OUT_OF_MEMORY_FIX = ("the run needs more memory than this machine has: lower --batch-size, "
+                     "--critic-steps, --width, --latent-dim or --image-size (sample, eval: --n).")
+
+
+def _out_of_memory(error):
+    try:
+        from keras_wgan import memory
+    except Exception:  # noqa: BLE001 -- a broken install must still get its error reported
+        return False
+    return memory.is_out_of_memory(error)
 
 
 def exit_status(error):

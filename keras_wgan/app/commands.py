@@ -36,6 +36,9 @@ def sample(args):
         if not getattr(generator, "num_classes", None):
             raise ValueError(f"--label {label}: {args.source} is not class-conditional; "
                              "drop --label")
+        if label >= generator.num_classes:  # argparse refused < 0
+            raise ValueError(f"--label {label}: {args.source} draws the classes 0 to "
+                             f"{generator.num_classes - 1}; pick one of them")
         samples = generator.generate(args.n, seed=args.seed, labels=label)
         labels, columns = None, None
     else:  # a conditional generator's grid: one class per row

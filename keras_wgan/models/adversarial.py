@@ -172,7 +172,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
                 f"default), got {clip_value!r}."
             )
         else:
-            clip_value = validation.check_float(clip_value, "clip_value", above=0)
+            clip_value = validation.check_float(clip_value, "clip_value", above=0, float32=True)
         self.clip_value = clip_value
         self.clip_pattern = clip_pattern
         if self.clip_value is not None:

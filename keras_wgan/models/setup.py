@@ -153,7 +153,8 @@ def penalty_layer(name, penalty):
         penalty = keras.saving.deserialize_keras_object(penalty)
     if name == "gradient_penalty" and isinstance(penalty, (int, float)) and not isinstance(
             penalty, bool):
-        penalty = GradientPenalty(weight=validation.check_float(penalty, name, minimum=0))
+        penalty = GradientPenalty(weight=validation.check_float(penalty, name, minimum=0,
+                                                                  float32=True))
     if not isinstance(penalty, Penalty):
         raise TypeError(
             f"Penalty '{name}' must be a keras_wgan.layers.Penalty layer (such as "

@@ -10,6 +10,12 @@ import numpy as np
 _CHECK_CHUNK = 4096
 # Slack around [-1, 1] for float rounding (e.g. images scaled in float16 and back).
 RANGE_TOLERANCE = 1e-3
+# The smallest normal and the largest float32 (CPUs flush smaller ones to 0 in float32 math).
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+FLOAT32_RANGE = f"{FLOAT32_TINY:.3g} to {FLOAT32_MAX:.3g} in size"
+# The largest seed `keras.utils.set_random_seed` takes.
+MAX_SEED = 2**32 - 1
 
 
 def check_int(value, name, minimum=1, maximum=None):
@@ -26,8 +32,19 @@ def check_int(value, name, minimum=1, maximum=None):
     return int(value)
 
 
-def check_float(value, name, *, minimum=None, above=None):
-    """Return ``value`` as a finite float ``>= minimum`` (or ``> above``), or raise naming it."""
+def float32_holds(value):
+    """True when float32 keeps ``value`` finite and, unless it is 0, away from 0: a learning
+    rate, penalty weight or clip value of 1e-320 would act as 0 in float32 weights, and 1e300
+    as infinity."""
+    return value == 0 or FLOAT32_TINY <= abs(value) <= FLOAT32_MAX
+
+
+def check_float(value, name, *, minimum=None, above=None, float32=False):
+    """Return ``value`` as a finite float ``>= minimum`` (or ``> above``), or raise naming it.
+
+    ``float32=True``: a setting that acts on float32 weights, which must hold it
+    (`float32_holds`).
+    """
     bound = f"> {above:g}" if above is not None else f">= {minimum:g}" if minimum is not None else ""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a finite number {bound}, got {value!r} ({type(value).__name__}).")
@@ -35,6 +52,9 @@ def check_float(value, name, *, minimum=None, above=None):
     if (not math.isfinite(value) or (minimum is not None and value < minimum)
             or (above is not None and value <= above)):
         raise ValueError(f"{name} must be a finite number {bound}, got {value!r}.")
+    if float32 and not float32_holds(value):
+        raise ValueError(f"{name} must be {bound} and within float32's range ({FLOAT32_RANGE}), "
+                         f"got {value!r}.")
     return value
 
 
@@ -274,13 +294,17 @@ def check_labels(labels, num_classes, n=None, what="labels"):
     if array.size:
         low, high = int(array.min()), int(array.max())
         if low < 0 or high >= num_classes:
-            bad = low if low < 0 else high
-            raise ValueError(
-                f"{what} must be in [0, {num_classes}) (num_classes={num_classes}), got {bad}: "
-                f"map the classes to 0..{num_classes - 1}, or build the model with a matching "
-                "num_classes."
-            )
+            raise label_out_of_range(what, num_classes, low if low < 0 else high)
     return array.astype("int32")
+
+
+def label_out_of_range(what, num_classes, bad):
+    """The one-line error for a class index ``bad`` outside ``[0, num_classes)``."""
+    return ValueError(
+        f"{what} must be in [0, {num_classes}) (num_classes={num_classes}), got {bad}: "
+        f"map the classes to 0..{num_classes - 1}, or build the model with a matching "
+        "num_classes."
+    )
 
 
 def check_label_batch(labels, num_classes):

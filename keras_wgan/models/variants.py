@@ -80,7 +80,8 @@ class Variant:
         losses.get_objective(self.objective)
         validation.check_int(self.critic_steps, f"variant '{self.name}' critic_steps")
         if self.clip_value is not None:
-            validation.check_float(self.clip_value, f"variant '{self.name}' clip_value", above=0)
+            validation.check_float(self.clip_value, f"variant '{self.name}' clip_value", above=0,
+                                   float32=True)
         if self.ema_decay is not None:
             from keras_wgan.models.ema import check_decay
             check_decay(self.ema_decay)
@@ -104,11 +105,12 @@ class Variant:
         generator = dict(self.optimizer["config"])
         critic = dict((self.critic_optimizer or self.optimizer)["config"])
         if learning_rate is not None:
-            rate = validation.check_float(learning_rate, "learning rate", minimum=0)
+            rate = validation.check_float(learning_rate, "learning rate", minimum=0,
+                                          float32=True)
             generator["learning_rate"] = critic["learning_rate"] = rate
         if critic_learning_rate is not None:
             critic["learning_rate"] = validation.check_float(
-                critic_learning_rate, "critic learning rate", minimum=0)
+                critic_learning_rate, "critic learning rate", minimum=0, float32=True)
         return (
             keras.optimizers.deserialize({**self.optimizer, "config": generator}),
             keras.optimizers.deserialize({**(self.critic_optimizer or self.optimizer),
@@ -226,10 +228,10 @@ def paper_optimizers(model, learning_rate=None, critic_learning_rate=None):
         g_opt, d_opt = model.default_optimizers()
         if learning_rate is not None:
             g_opt.learning_rate = d_opt.learning_rate = validation.check_float(
-                learning_rate, "learning rate", minimum=0)
+                learning_rate, "learning rate", minimum=0, float32=True)
         if critic_learning_rate is not None:
             d_opt.learning_rate = validation.check_float(
-                critic_learning_rate, "critic learning rate", minimum=0)
+                critic_learning_rate, "critic learning rate", minimum=0, float32=True)
         return g_opt, d_opt
     return get_variant(model).optimizers(learning_rate, critic_learning_rate)
 

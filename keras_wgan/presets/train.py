@@ -12,6 +12,7 @@ import time
 import keras
 import numpy as np
 
+from keras_wgan import memory
 from keras_wgan.presets.recipe import optimizer_class
 
 
@@ -182,7 +183,12 @@ def make_model(recipe, cls=None):
     seed = recipe["training"]["seed"]
     keras.utils.set_random_seed(seed)
     sample_shape = (2,) if recipe["data"]["source"] == "toy" else (28, 28, 1)
-    generator, critic = networks(recipe["architecture"], sample_shape, num_classes(recipe))
+    architecture = recipe["architecture"]
+    memory.require_networks_fit(
+        lambda: networks(architecture, sample_shape, num_classes(recipe)),
+        f"the recipe's architecture.width {architecture['width']} and architecture.latent_dim "
+        f"{architecture['latent_dim']}")
+    generator, critic = networks(architecture, sample_shape, num_classes(recipe))
     return (cls or own)(generator=generator, discriminator=critic,
                         latent_dim=recipe["architecture"]["latent_dim"], seed=seed, **settings)
 

@@ -12,7 +12,7 @@ import signal
 
 import keras
 
-from keras_wgan import architectures
+from keras_wgan import architectures, memory
 from keras_wgan import data as keras_wgan_data
 from keras_wgan.models import get_model_class, get_variant, paper_optimizers, validation
 from keras_wgan.training import callbacks, resume
@@ -43,20 +43,24 @@ def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width
             f"The DCGAN models take square images, got {sample_shape[0]}x{sample_shape[1]}: "
             "pass image_size (--image-size) to resize and center-crop them."
         )
-    classes = {"num_classes": num_classes}
-    if len(sample_shape) == 3:
-        generator = architectures.dcgan_generator(latent_dim, tuple(sample_shape), width,
-                                                  **classes)
-        critic = architectures.dcgan_critic(tuple(sample_shape), width, norm=variant.critic_norm,
-                                            **classes)
-    elif len(sample_shape) == 1:
-        generator = architectures.mlp_generator(latent_dim, sample_shape[0], width, **classes)
-        # The MLP critic takes spectral norm; batch-normalized variants keep the paper's
-        # toy MLP critic, which had none.
-        norm = variant.critic_norm if variant.critic_norm == "spectral" else None
-        critic = architectures.mlp_critic(sample_shape[0], width, norm=norm, **classes)
-    else:
+    if len(sample_shape) not in (1, 3):
         raise ValueError(f"Samples must be images (H, W, C) or points (D,), got {sample_shape}.")
+
+    def networks():
+        classes = {"num_classes": num_classes}
+        if len(sample_shape) == 3:
+            return (architectures.dcgan_generator(latent_dim, sample_shape, width, **classes),
+                    architectures.dcgan_critic(sample_shape, width, norm=variant.critic_norm,
+                                               **classes))
+        # The MLP critic takes spectral norm; batch-normalized variants keep the paper's toy
+        # MLP critic, which had none.
+        norm = variant.critic_norm if variant.critic_norm == "spectral" else None
+        return (architectures.mlp_generator(latent_dim, sample_shape[0], width, **classes),
+                architectures.mlp_critic(sample_shape[0], width, norm=norm, **classes))
+
+    memory.require_networks_fit(
+        networks, f"width {width} (--width) and latent_dim {latent_dim} (--latent-dim)")
+    generator, critic = networks()
     return variant.model_class(
         generator=generator, discriminator=critic, latent_dim=latent_dim,
         critic_steps=critic_steps, gradient_penalty=gradient_penalty, clip_value=clip_value,
@@ -67,7 +71,8 @@ def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width
 def compile_model(gan, learning_rate=None, jit_compile="auto"):
     """Compile with the paper optimizers, optionally at another learning rate (> 0)."""
     if learning_rate is not None:
-        learning_rate = validation.check_float(learning_rate, "learning rate", above=0)
+        learning_rate = validation.check_float(learning_rate, "learning rate", above=0,
+                                               float32=True)
     gan.compile(*paper_optimizers(gan, learning_rate), jit_compile=jit_compile)
     return gan
 
@@ -245,6 +250,10 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
         sample_shape = tuple((spec[0] if conditional else spec).shape[1:])
         if conditional:
             num_classes = _data_classes(dataset, data)
+    memory.require_batch_fits(
+        batch_size * steps, sample_shape,
+        f"critic_steps {steps} (--critic-steps) x batch_size {batch_size} (--batch-size)"
+        + ("" if toy is not None else f", images of side {sample_shape[0]} (--image-size)"))
     gan = build_model(model, sample_shape, latent_dim=latent_dim, width=width,
                       critic_steps=critic_steps, gradient_penalty=gp_weight,
                       clip_value=clip_value, seed=seed, num_classes=num_classes)
@@ -298,17 +307,17 @@ def _check_run_settings(epochs, steps_per_epoch, batch_size, critic_steps, gp_we
     """The numbers `run` takes, in range (None keeps a default); a one-line error names one."""
     validation.check_int(epochs, "epochs")
     validation.check_int(batch_size, "batch_size")
-    validation.check_int(seed, "seed", minimum=0)
+    validation.check_int(seed, "seed", minimum=0, maximum=validation.MAX_SEED)
     for name, value in (("steps_per_epoch", steps_per_epoch), ("critic_steps", critic_steps),
                         ("max_steps", max_steps)):
         if value is not None:
             validation.check_int(value, name)
     if gp_weight is not None:
-        validation.check_float(gp_weight, "gp_weight", minimum=0)
+        validation.check_float(gp_weight, "gp_weight", minimum=0, float32=True)
     if clip_value is not None:
-        validation.check_float(clip_value, "clip_value", above=0)
+        validation.check_float(clip_value, "clip_value", above=0, float32=True)
     if lr is not None:
-        validation.check_float(lr, "lr", above=0)
+        validation.check_float(lr, "lr", above=0, float32=True)
     if minutes is not None:
         validation.check_float(minutes, "minutes", above=0)
 
