@@ -110,3 +110,26 @@ def test_resize_keeps_aspect_ratio_and_passes_same_size_through():
 def test_sizes_beyond_the_dataset_fail_up_front(source, kwargs, match):
     with pytest.raises(ValueError, match=match):
         data.image_dataset(source, 2, download=False, **kwargs)
+
+
+def test_the_real_download_path_has_its_imports(tmp_path):
+    # TFDS reads its URL checksums through etils.epath, which imports importlib_resources: it
+    # was missing from the install, so every first `tfds:` download failed with
+    # ModuleNotFoundError (mock_data, below and above, never goes there).
+    builder = tfds.builder("mnist", data_dir=str(tmp_path))
+    assert any("mnist" in url for url in builder.url_infos)
+
+
+def test_a_failed_download_is_one_line_naming_the_ways_around_it(tmp_path, monkeypatch):
+    import requests
+
+    def offline(self, *args, **kwargs):
+        raise requests.exceptions.ConnectionError(
+            "HTTPSConnectionPool(host='storage.googleapis.com', port=443): Max retries "
+            "exceeded\nwith url: /cvdf-datasets/mnist/t10k-images-idx3-ubyte.gz")
+
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", offline)
+    with pytest.raises(OSError, match=r"could not download tfds:mnist \(HTTPSConnectionPool") as info:
+        data.image_dataset("tfds:mnist", 2, data_dir=str(tmp_path))
+    message = str(info.value)
+    assert "\n" not in message and "--data-dir" in message and "--data PATH" in message

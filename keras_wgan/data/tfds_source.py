@@ -75,7 +75,7 @@ def tfds_dataset(
         raise ValueError(f"tfds:{name} images vary in size: pass image_size=(height, width).")
 
     if download:
-        builder.download_and_prepare()
+        _download(builder, name)
     try:
         ds = builder.as_dataset(
             split=split,
@@ -116,6 +116,22 @@ def _check_static_size(name, hw, crop, size):
             )
         if want is not None:
             have, state = want, "cropped"
+
+
+def _download(builder, name):
+    """``download_and_prepare``, a failed download told in one line with the ways around it
+    (TFDS itself raises a requests error about connection pools after its retries)."""
+    import requests
+
+    try:
+        builder.download_and_prepare()
+    except (requests.exceptions.RequestException, ConnectionError) as error:
+        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise OSError(
+            f"could not download tfds:{name} ({reason}): check the network, or prepare it on a "
+            "machine with one and pass data_dir= (--data-dir) pointing at the copy, or train on a "
+            "folder of images (--data PATH)"
+        ) from None
 
 
 def _builder(tfds, name, data_dir):
