@@ -53,6 +53,15 @@ def _gigabytes(n_bytes):
     return f"{n_bytes / 2**30:,.1f} GiB"
 
 
+def require_memory(need, what, fix, memory=None):
+    """Raise a one-line ValueError when ``need`` bytes exceed ``memory`` (default: this
+    machine's `physical_memory`; where it is unknown, nothing is checked)."""
+    memory = physical_memory() if memory is None else memory
+    if memory is not None and need > memory:
+        raise ValueError(f"{what}: {_gigabytes(need)}, more than this machine's "
+                         f"{_gigabytes(memory)} of memory: {fix}")
+
+
 def require_networks_fit(build, sizes, memory=None):
     """Raise a one-line ValueError when the networks ``build()`` makes cannot fit in memory.
 
@@ -61,35 +70,24 @@ def require_networks_fit(build, sizes, memory=None):
             scope, so its variables are counted, not allocated.
         sizes: how the caller names the sizes that set the count, e.g. "width 100000000
             (--width) and latent_dim 1 (--latent-dim)"; the message asks to lower them.
-        memory: the memory to hold them against, in bytes (default: `physical_memory`; None
-            there skips the check).
+        memory: the memory to hold them against, in bytes (default: `physical_memory`).
     """
-    memory = physical_memory() if memory is None else memory
-    if memory is None:
-        return
+    if (physical_memory() if memory is None else memory) is None:
+        return  # nothing to hold the count against: not worth counting
     params = parameter_count(build)
-    need = params * WORDS_PER_PARAMETER * BYTES_PER_WORD
-    if need > memory:
-        raise ValueError(
-            f"{sizes} make networks of {params:,} parameters, at least {_gigabytes(need)} with "
-            f"their gradients and optimizer state, more than this machine's {_gigabytes(memory)} "
-            "of memory: lower them."
-        )
+    require_memory(params * WORDS_PER_PARAMETER * BYTES_PER_WORD,
+                   f"{sizes} make networks of {params:,} parameters, at least this much with "
+                   "their gradients and optimizer state", "lower them.", memory)
 
 
 def require_batch_fits(examples, sample_shape, sizes, memory=None):
     """Raise a one-line ValueError when one step's ``examples`` float32 samples of
     ``sample_shape`` alone exceed memory; ``sizes`` names what sets ``examples``."""
-    memory = physical_memory() if memory is None else memory
-    if memory is None or None in tuple(sample_shape):  # a shape known only per batch
+    if None in tuple(sample_shape):  # a shape known only per batch
         return
-    need = int(examples) * int(np.prod(sample_shape)) * BYTES_PER_WORD
-    if need > memory:
-        raise ValueError(
-            f"one training step reads {examples:,} examples of shape {tuple(sample_shape)} "
-            f"({sizes}), {_gigabytes(need)}, more than this machine's {_gigabytes(memory)} of "
-            "memory: lower them."
-        )
+    require_memory(int(examples) * int(np.prod(sample_shape)) * BYTES_PER_WORD,
+                   f"one training step reads {examples:,} examples of shape "
+                   f"{tuple(sample_shape)} ({sizes})", "lower them.", memory)
 
 
 # What each backend raises when an allocation fails, by exception type name or message.

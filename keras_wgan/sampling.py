@@ -62,10 +62,14 @@ def generate(generator, latent_dim, n, seed=None, batch_size=256, labels=None):
     the same either way. ``n=0`` gives an empty ``(0, *sample_shape)`` array (one forward pass
     finds the shape); a negative or fractional ``n`` is a one-line error.
     """
+    from keras_wgan import memory
     from keras_wgan.models.validation import check_int  # models import this module
 
     n = check_int(n, "n", minimum=0)
     batch_size = check_int(batch_size, "batch_size")
+    fix = "draw fewer at a time (generate in chunks)"
+    memory.require_memory(n * latent_dim * 4, f"n={n:,} samples' noise ({n:,} x {latent_dim})",
+                          fix)
     noise = latent_noise(max(n, 1), latent_dim, seed)
     if labels is not None:
         labels = np.asarray(labels, dtype="int32").reshape(-1)
@@ -75,8 +79,10 @@ def generate(generator, latent_dim, n, seed=None, batch_size=256, labels=None):
         chunk = noise[i : i + batch_size]
         return chunk if labels is None else [chunk, labels[i : i + batch_size]]
 
-    chunks = [
-        ops.convert_to_numpy(generator(inputs(i), training=False))
-        for i in range(0, len(noise), batch_size)
-    ]
+    chunks = [ops.convert_to_numpy(generator(inputs(0), training=False))]
+    # The chunks, then their concatenation: twice the samples' bytes.
+    memory.require_memory(2 * n * chunks[0][0].nbytes,
+                          f"n={n:,} samples of shape {chunks[0].shape[1:]}", fix)
+    chunks += [ops.convert_to_numpy(generator(inputs(i), training=False))
+               for i in range(batch_size, len(noise), batch_size)]
     return np.concatenate(chunks, axis=0)[:n]

@@ -145,3 +145,16 @@ def test_float32_range_checks_accept_the_edges():
         with pytest.raises(ValueError, match="within float32's range"):
             validation.check_float(value, "lr", above=0, float32=True)
     assert validation.check_float(1e300, "minutes", above=0) == 1e300  # not a float32 setting
+
+
+def test_generate_refuses_more_samples_than_memory_holds_before_drawing_them():
+    import keras_wgan as kw
+
+    with pytest.raises(ValueError, match=r"n=1,000,000,000,000 samples' noise .*\(generate in "
+                                         r"chunks"):
+        kw.hub.load("wgan_gp/grid25").generate(10**12)
+    # Noise that fits (4 MB), samples that do not: 10^6 of 10^6 floats, 2 x 4 TB.
+    wide = keras.Sequential([keras.Input((1,)), keras.layers.Dense(10**6, use_bias=False)])
+    with pytest.raises(ValueError, match=r"n=1,000,000 samples of shape \(1000000,\)"):
+        sampling.generate(wide, 1, 10**6, batch_size=1)
+    assert sampling.generate(wide, 1, 2, batch_size=1).shape == (2, 10**6)
