@@ -246,3 +246,30 @@ def test_declared_pixels_reads_each_format_header(tmp_path):
         assert int(folders.declared_pixels(contents)) == 35, fmt
     assert int(folders.declared_pixels(tf.constant(b"not an image at all"))) == 0
     assert int(folders.declared_pixels(tf.constant(b"BM"))) == 0  # shorter than any header
+
+
+def test_a_link_back_up_the_tree_lists_each_image_once(mixed_folder):
+    # A link to an ancestor: os.walk(followlinks=True) listed every image again at each depth
+    # until the path grew too long (8 images became hundreds of duplicates).
+    (mixed_folder / "sub" / "up").symlink_to(mixed_folder, target_is_directory=True)
+    (mixed_folder / "again").symlink_to(mixed_folder / "sub", target_is_directory=True)
+    assert len(folders.list_images(mixed_folder)) == 8
+    assert len(batches(data.image_dataset(mixed_folder, 8, image_size=16, shuffle=False))) == 1
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "broken link"])
+def test_a_file_that_is_not_a_regular_file_is_named_before_it_is_read(mixed_folder, kind):
+    import os
+
+    bad = mixed_folder / "sub" / "x.png"
+    if kind == "fifo":
+        os.mkfifo(bad)  # opening it for reading blocked forever
+    elif kind == "device":
+        bad.symlink_to("/dev/zero")
+    else:
+        bad.symlink_to(mixed_folder / "gone.png")
+    expected = {"fifo": "is a fifo, not an image file", "device": "is a device, not an image file",
+                "broken link": r"cannot be read \(No such file or directory\)"}[kind]
+    with pytest.raises(ValueError, match=expected) as info:
+        data.image_dataset(mixed_folder, 2)
+    assert "\n" not in str(info.value) and str(bad) in str(info.value)

@@ -2,6 +2,7 @@
 
 import os
 import re
+import stat
 import warnings
 
 import tensorflow as tf
@@ -34,13 +35,23 @@ def list_images(directory):
     directory = os.fspath(directory)
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"Image folder {directory} does not exist: check the path.")
-    paths, others = [], []
+    paths, others, walked = [], [], set()
     for root, dirs, files in os.walk(directory, followlinks=True):
+        # Linked folders are followed once each: a link back up (a loop) would list every
+        # image again at each depth, until the path grew too long.
+        here = os.stat(root)
+        if (here.st_dev, here.st_ino) in walked:
+            dirs[:] = []
+            continue
+        walked.add((here.st_dev, here.st_ino))
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith("."):
                 continue
-            (paths if name.lower().endswith(IMAGE_EXTENSIONS) else others).append(os.path.join(root, name))
+            if name.lower().endswith(IMAGE_EXTENSIONS):
+                paths.append(_regular_file(os.path.join(root, name)))
+            else:
+                others.append(os.path.join(root, name))
     if not paths:
         found = f" (found {len(others)} other files, e.g. {others[0]})" if others else " (it is empty)"
         raise FileNotFoundError(
@@ -48,6 +59,20 @@ def list_images(directory):
             "point at the folder that holds the images."
         )
     return paths
+
+
+def _regular_file(path):
+    """``path`` when it is (or links to) a regular file; a fifo named ``x.png`` would block the
+    first read forever, a device never end: one line naming it instead."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:  # a broken link, or no permission to look
+        raise ValueError(f"{path} cannot be read ({error.strerror}): fix or remove it.") from None
+    if not stat.S_ISREG(mode):
+        kind = ("a fifo" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or
+                stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+        raise ValueError(f"{path} is {kind}, not an image file: remove it from the folder.")
+    return path
 
 
 def inspect_image(path):
