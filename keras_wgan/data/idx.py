@@ -7,6 +7,7 @@ int32 per dimension, then the data in C order.
 
 import gzip
 import os
+import zlib
 
 import numpy as np
 
@@ -16,29 +17,52 @@ _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 
 def read_idx(path):
     """Read one IDX file (optionally ``.gz``) into a NumPy array.
 
+    The header is read first and what it declares is read next, no more: a ``.gz`` that
+    inflates to gigabytes past it is refused without inflating the rest, and a header
+    declaring more than memory holds is refused before anything is allocated.
+
     Raises:
-        ValueError: if the file is not a well-formed IDX file (the message names it).
+        ValueError: the file is not a regular file, not a well-formed IDX file (a damaged
+            gzip stream included), or declares more than memory holds (the message names it).
     """
     path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isfile(path):  # a fifo would block forever
+        raise ValueError(f"{path} is not a regular file (a fifo, device or folder): point at "
+                         "the IDX file itself.")
+    try:
+        return _read_checked(path)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise ValueError(f"{path} is truncated or corrupted ({error}); download it again.") from None
+
+
+def _read_checked(path):
+    from keras_wgan import memory
+
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rb") as f:
-        raw = f.read()
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise ValueError(
-            f"{path} is not an IDX file (bad magic number); expected an MNIST-style "
-            "'*-idx3-ubyte[.gz]' or '*-idx1-ubyte[.gz]' file."
-        )
-    dtype = np.dtype(_IDX_DTYPES[raw[2]])
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(shape)) * dtype.itemsize
-    if len(raw) - header != expected:
+        magic = f.read(4)
+        if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in _IDX_DTYPES:
+            raise ValueError(
+                f"{path} is not an IDX file (bad magic number); expected an MNIST-style "
+                "'*-idx3-ubyte[.gz]' or '*-idx1-ubyte[.gz]' file."
+            )
+        dtype, ndim = np.dtype(_IDX_DTYPES[magic[2]]), magic[3]
+        dims = f.read(4 * ndim)
+        shape = tuple(int.from_bytes(dims[4 * i : 4 * i + 4], "big") for i in range(len(dims) // 4))
+        expected = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if len(dims) == 4 * ndim:
+            memory.require_memory(expected, f"{path} declares an array of shape {shape}",
+                                  "it is not an MNIST file; download it again.")
+            raw = f.read(expected)
+            more = f.read(1)
+    if len(dims) < 4 * ndim or len(raw) != expected or more:
+        follow = "no data" if len(dims) < 4 * ndim else (
+            f"more than {expected} bytes" if more else f"{len(raw)} bytes")
         raise ValueError(
             f"{path} is truncated or corrupted: the header promises shape {shape} "
-            f"({expected} bytes) but {len(raw) - header} bytes follow; download it again."
+            f"({expected} bytes) but {follow} follow; download it again."
         )
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
 def find_idx_images(directory):
