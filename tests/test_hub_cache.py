@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from keras_wgan import hub
+from keras_wgan.hub import cache as hub_cache
 from keras_wgan.hub.testing import make_preset, pack, serve
 
 
@@ -367,3 +368,34 @@ def test_a_device_or_fifo_named_like_an_archive_is_refused(cache, tmp_path):
         with pytest.raises(hub.HubError, match="is not a regular file"):
             hub.load(path.as_uri())
     assert_clean(cache)
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file"])
+def test_a_cache_that_cannot_be_a_folder_is_named_with_its_setting(tmp_path, monkeypatch,
+                                                                  where):
+    # KERAS_WGAN_CACHE=/dev/null gave "[Errno 20] Not a directory: '/dev/null/locks'".
+    make_preset(tmp_path / "tiny")
+    archive = pack(tmp_path / "tiny", tmp_path / "tiny.tar.gz")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache should be")
+    root = blocker if where == "a file" else blocker / "cache"
+    monkeypatch.setenv("KERAS_WGAN_CACHE", str(root))
+    with pytest.raises(OSError, match=rf"cannot keep presets in {root} \(KERAS_WGAN_CACHE\): "
+                                      r".*; point KERAS_WGAN_CACHE \(or cache_dir=\) at a "
+                                      r"writable folder") as info:
+        hub.load(archive)
+    assert "\n" not in str(info.value)
+    assert blocker.read_text() == "a file where the cache should be"
+    assert hub.load(archive, cache_dir=tmp_path / "elsewhere").latent_dim > 0
+
+
+def test_an_offline_setting_that_says_neither_is_refused(cache, monkeypatch, tmp_path):
+    make_preset(tmp_path / "tiny")
+    archive = pack(tmp_path / "tiny", tmp_path / "tiny.tar.gz")
+    for value, offline in (("1", True), ("ON", True), ("", False), ("off", False)):
+        monkeypatch.setenv("KERAS_WGAN_OFFLINE", value)
+        assert hub_cache.is_offline() is offline
+    monkeypatch.setenv("KERAS_WGAN_OFFLINE", "maybe")
+    with pytest.raises(ValueError, match="KERAS_WGAN_OFFLINE must be 1 .* got 'maybe'; fix or "
+                                         "unset it"):
+        hub.load(archive)

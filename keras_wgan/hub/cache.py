@@ -18,6 +18,7 @@ Locks are POSIX (`fcntl`) only.
 """
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -46,9 +47,36 @@ def cache_root(cache_dir=None):
     return pathlib.Path(root).expanduser()
 
 
+def usable_root(cache_dir=None):
+    """`cache_root`, created if need be; an OSError naming the setting to fix when it is a
+    file (`KERAS_WGAN_CACHE=/dev/null`) or cannot be written."""
+    root = cache_root(cache_dir)
+    setting = "cache_dir=" if cache_dir else (
+        "KERAS_WGAN_CACHE" if os.environ.get("KERAS_WGAN_CACHE") else "the default cache")
+    try:
+        if root.exists() and not root.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder")
+        root.mkdir(parents=True, exist_ok=True)
+        if not os.access(root, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, "Permission denied")
+    except OSError as error:
+        raise OSError(f"cannot keep presets in {root} ({setting}): "
+                      f"{error.strerror or error}; point KERAS_WGAN_CACHE (or cache_dir=) at a "
+                      "writable folder") from None
+    return root
+
+
 def is_offline():
-    """True when `$KERAS_WGAN_OFFLINE` is `1`/`true`/`yes`/`on`: no network access at all."""
-    return os.environ.get("KERAS_WGAN_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    """True when `$KERAS_WGAN_OFFLINE` is `1`/`true`/`yes`/`on`: no network access at all;
+    False when unset, empty or `0`/`false`/`no`/`off`. Anything else is a one-line ValueError
+    (``maybe`` meant online before, silently)."""
+    value = os.environ.get("KERAS_WGAN_OFFLINE", "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError(f"KERAS_WGAN_OFFLINE must be 1 (use only the cache) or 0, got "
+                     f"{os.environ['KERAS_WGAN_OFFLINE']!r}; fix or unset it")
 
 
 def cache_key(handle):
@@ -169,8 +197,9 @@ def fetch(source, *, sha256=None, handle=None, cache_dir=None, download_timeout=
     """
     source = str(source)
     handle = str(handle or source)
-    root = cache_root(cache_dir)
+    root = usable_root(cache_dir)
     remote = urllib.parse.urlsplit(source).scheme in REMOTE_SCHEMES
+    offline = is_offline()  # read for every source, so a mistyped setting is named at once
     expected = sha256.lower() if sha256 else None
     if expected is None and "://" not in source:
         if not os.path.isfile(source):  # a device or fifo would never end, or never start
@@ -187,13 +216,13 @@ def fetch(source, *, sha256=None, handle=None, cache_dir=None, download_timeout=
             recorded = _read_source(entry).get("sha256")
             if expected is None or recorded == expected:
                 return entry
-            if remote and is_offline():
+            if remote and offline:
                 raise OfflineError(
                     f"KERAS_WGAN_OFFLINE=1 and the cached copy of {label} ({entry}) has sha256 "
                     f"{recorded}, not the expected {expected}; "
                     "unset KERAS_WGAN_OFFLINE to update it"
                 )
-        elif remote and is_offline():
+        elif remote and offline:
             raise OfflineError(
                 f"KERAS_WGAN_OFFLINE=1 and {label} is not in the cache (looked for {entry}); "
                 "unset KERAS_WGAN_OFFLINE to download it once, or load a local preset folder"
