@@ -29,6 +29,7 @@ import tempfile
 import time
 import urllib.parse
 
+from keras_wgan import jsonfile
 from keras_wgan.hub import locking
 from keras_wgan.hub.archive import check_zip, safe_extract
 from keras_wgan.hub.download import REMOTE_SCHEMES, fetch_to
@@ -126,9 +127,8 @@ def _remove(path):
 
 def _read_source(entry):
     try:
-        with open(entry / SOURCE_FILE, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
+        return jsonfile.load(entry / SOURCE_FILE)
+    except (OSError, ValueError):  # JsonFileError and JSONDecodeError included
         return {}
 
 

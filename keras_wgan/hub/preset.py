@@ -32,6 +32,7 @@ import h5py
 import keras
 import numpy as np
 
+from keras_wgan import jsonfile
 from keras_wgan.hashing import sha256_file
 from keras_wgan.hub.errors import Float16ToleranceError, IntegrityError, PresetFormatError
 from keras_wgan.hub.generator import PretrainedGenerator, generator_of, label_classes
@@ -195,8 +196,9 @@ def _check_float16(staging, kind, generator, latent_dim, tolerance, num_classes=
 def _read_json(path, what):
     """The parsed JSON file `path`; `PresetFormatError` naming the file and the error position."""
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
+        return jsonfile.load(path)
+    except jsonfile.JsonFileError as error:
+        raise PresetFormatError(f"{path} {error}; {what}") from None
     except json.JSONDecodeError as error:
         raise PresetFormatError(
             f"{path} is not valid JSON ({error.msg} at line {error.lineno} column "

@@ -53,6 +53,8 @@ import json
 import pathlib
 import re
 
+from keras_wgan import jsonfile
+
 FORMAT = "keras_wgan.recipe"
 FORMAT_VERSION = 1
 RECIPE_FILE = "recipe.json"
@@ -269,21 +271,21 @@ def load_recipe(path, expected_name=None):
     path = pathlib.Path(path)
     if path.is_dir() and (path / RECIPE_FILE).is_file():  # a preset folder: its recipe
         path = path / RECIPE_FILE
+    if path.is_dir():
+        raise RecipeError(f"{path} is a folder without a {RECIPE_FILE}; pass a recipe file")
     try:
-        text = path.read_text(encoding="utf-8")
+        recipe = jsonfile.load(path)
     except FileNotFoundError:
         raise RecipeError(f"no recipe file {path}; pass the path of a recipe.json") from None
-    except IsADirectoryError:
-        raise RecipeError(f"{path} is a folder without a {RECIPE_FILE}; pass a recipe file") from None
+    except jsonfile.JsonFileError as error:
+        raise RecipeError(f"{path} {error}; pass a recipe file") from None
     except UnicodeDecodeError as error:
         raise RecipeError(f"{path} is not UTF-8 text ({error.reason}); fix the file") from None
-    except OSError as error:
-        raise RecipeError(f"cannot read {path} ({error.strerror or error}); check it") from None
-    try:
-        recipe = json.loads(text)
     except json.JSONDecodeError as error:
         raise RecipeError(f"{path} is not valid JSON ({error.msg} at line {error.lineno} column "
                           f"{error.colno}); fix the file") from None
+    except OSError as error:
+        raise RecipeError(f"cannot read {path} ({error.strerror or error}); check it") from None
     validate_recipe(recipe, str(path))
     folder = path.resolve().parent
     if expected_name is None and folder.parent.parent == _presets_dir():

@@ -22,7 +22,7 @@ import os
 import keras
 import numpy as np
 
-from keras_wgan import atomic
+from keras_wgan import atomic, jsonfile
 
 METADATA = "training_metadata.json"
 
@@ -55,8 +55,11 @@ class ResumableCheckpoint(keras.callbacks.BackupAndRestore):
         """The committed metadata dict, or None when there is no checkpoint yet."""
         if not os.path.exists(self._metadata_path):
             return None
-        with open(self._metadata_path) as f:
-            return json.load(f)
+        try:
+            return jsonfile.load(self._metadata_path)
+        except jsonfile.JsonFileError as error:
+            raise ValueError(f"{self._metadata_path} {error}: use a new checkpoint folder or "
+                             "delete this one.") from None
 
     def saved_history(self):
         """The logs of the epochs the committed checkpoint has trained (``{}`` if none)."""
