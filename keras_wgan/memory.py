@@ -10,11 +10,11 @@ is never wrong; a run just under the bound may still run out, and the command li
 reports it in one line too (`is_out_of_memory`).
 """
 
+import math
 import os
 import re
 
 import keras
-import numpy as np
 
 # float32 words per parameter a step holds at the least: the weight, its gradient and Adam's
 # first and second moments (RMSProp and SGD hold fewer; this is the common case, still a floor
@@ -44,7 +44,8 @@ def parameter_count(build):
     try:
         with keras.StatelessScope(initialize_variables=False):
             models = build()
-        return sum(int(np.prod(v.shape)) for m in models for v in m.weights)
+        # math.prod: exact Python integers (np.prod wraps past 2^63 at a width of 10^10).
+        return sum(math.prod(int(d) for d in v.shape) for m in models for v in m.weights)
     finally:
         global_state.set_global_attribute("uninitialized_variables", pending)
 
@@ -85,7 +86,7 @@ def require_batch_fits(examples, sample_shape, sizes, memory=None):
     ``sample_shape`` alone exceed memory; ``sizes`` names what sets ``examples``."""
     if None in tuple(sample_shape):  # a shape known only per batch
         return
-    require_memory(int(examples) * int(np.prod(sample_shape)) * BYTES_PER_WORD,
+    require_memory(int(examples) * math.prod(int(d) for d in sample_shape) * BYTES_PER_WORD,
                    f"one training step reads {examples:,} examples of shape "
                    f"{tuple(sample_shape)} ({sizes})", "lower them.", memory)
 

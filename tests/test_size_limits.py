@@ -21,6 +21,7 @@ TRAIN = ["train", "--data", "toy:ring8", "--steps-per-epoch", "1", "--epochs", "
 TOO_LARGE = [
     (["--width", "100000000", "--latent-dim", "1"], "--width"),  # a 10^8 x 10^8 kernel
     (["--width", "1000000"], "--width"),
+    (["--width", "10000000000", "--latent-dim", "1"], "--width"),  # 2e20 parameters: past int64
     (["--latent-dim", "1000000000"], "--latent-dim"),
     (["--batch-size", "1000000000"], "--batch-size"),
     (["--critic-steps", "1000000000"], "--critic-steps"),
@@ -74,6 +75,9 @@ def test_the_networks_are_counted_exactly_without_being_allocated():
     # deferred variable to initialise (allocate) at the next scope's exit.
     huge = memory.parameter_count(lambda: (architectures.mlp_generator(1, 2, 10**8),))
     assert huge == 2 * 10**16 + 6 * 10**8 + 2  # Dense 1->1e8, two 1e8->1e8, 1e8->2, biases
+    # Exact past 2^63 too (NumPy's product wrapped, and a wrapped count could pass the check).
+    assert memory.parameter_count(lambda: (architectures.mlp_generator(1, 2, 10**10),)) == (
+        2 * 10**20 + 6 * 10**10 + 2)
     with keras.StatelessScope():
         pass  # its exit initialises every deferred variable: none is left over from the count
 
