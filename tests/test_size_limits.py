@@ -162,3 +162,11 @@ def test_generate_refuses_more_samples_than_memory_holds_before_drawing_them():
     with pytest.raises(ValueError, match=r"n=1,000,000 samples of shape \(1000000,\)"):
         sampling.generate(wide, 1, 10**6, batch_size=1)
     assert sampling.generate(wide, 1, 2, batch_size=1).shape == (2, 10**6)
+
+
+def test_a_toy_batch_past_memory_is_refused_when_the_dataset_is_made():
+    from keras_wgan import data
+
+    with pytest.raises(ValueError, match=r"a batch of 10,000,000,000,000 toy:ring8 points: "
+                                         r".*lower batch_size"):
+        data.toy_dataset("ring8", 10**13)

@@ -147,6 +147,7 @@ def toy_dataset(name, batch_size, seed=None, theta=0.0, start=0, labels=False):
     """
     import tensorflow as tf
 
+    from keras_wgan import memory
     from keras_wgan.data.pipeline import check_batch_size
 
     _check_name(name)
@@ -155,6 +156,8 @@ def toy_dataset(name, batch_size, seed=None, theta=0.0, start=0, labels=False):
     if seed is None:
         seed = int(np.random.default_rng().integers(0, 2**31 - 1))
     batch_size = check_batch_size(batch_size, None, f"toy:{name}")
+    memory.require_memory(batch_size * 2 * 4, f"a batch of {batch_size:,} toy:{name} points",
+                          "lower batch_size.")
     theta = float(theta)
 
     def make_batch(step):

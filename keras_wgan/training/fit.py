@@ -237,9 +237,10 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
         if conditional:
             num_classes = _toy_classes(toy)
         done = completed_epochs(checkpoint_dir) * steps_per_epoch
+        sample_shape = (2,)
+        _require_step_batch(batch_size, steps, sample_shape)
         dataset = keras_wgan_data.toy_dataset(toy, batch_size * steps, seed=seed, start=done,
                                               labels=bool(conditional))
-        sample_shape = (2,)
     else:
         dataset = keras_wgan_data.image_dataset(
             data, batch_size * steps, image_size=image_size, channels=channels, seed=seed,
@@ -248,12 +249,9 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
         )
         spec = dataset.element_spec
         sample_shape = tuple((spec[0] if conditional else spec).shape[1:])
+        _require_step_batch(batch_size, steps, sample_shape)
         if conditional:
             num_classes = _data_classes(dataset, data)
-    memory.require_batch_fits(
-        batch_size * steps, sample_shape,
-        f"critic_steps {steps} (--critic-steps) x batch_size {batch_size} (--batch-size)"
-        + ("" if toy is not None else f", images of side {sample_shape[0]} (--image-size)"))
     gan = build_model(model, sample_shape, latent_dim=latent_dim, width=width,
                       critic_steps=critic_steps, gradient_penalty=gp_weight,
                       clip_value=clip_value, seed=seed, num_classes=num_classes)
@@ -262,6 +260,14 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
         return gan, train(gan, dataset, out, epochs=epochs, steps_per_epoch=steps_per_epoch,
                           verbose=verbose, checkpoint_dir=checkpoint_dir,
                           max_steps=max_steps, minutes=minutes)
+
+
+def _require_step_batch(batch_size, steps, sample_shape):
+    """One step's real examples held against memory, naming the flags that set their number."""
+    side = f", images of side {sample_shape[0]} (--image-size)" if len(sample_shape) == 3 else ""
+    memory.require_batch_fits(
+        batch_size * steps, sample_shape,
+        f"critic_steps {steps} (--critic-steps) x batch_size {batch_size} (--batch-size){side}")
 
 
 def _toy_classes(name):
