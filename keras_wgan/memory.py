@@ -10,8 +10,10 @@ is never wrong; a run just under the bound may still run out, and the command li
 reports it in one line too (`is_out_of_memory`).
 """
 
+import copy
 import math
 import os
+import random
 import re
 
 import keras
@@ -32,15 +34,21 @@ def physical_memory():
 
 
 def parameter_count(build):
-    """The parameters of the models ``build()`` returns, counted without allocating them.
+    """The parameters of the models ``build()`` returns, counted without allocating them and
+    without a trace: the build that follows is the one it would have been.
 
     Keras creates variables inside a `keras.StatelessScope(initialize_variables=False)` as
-    shapes with deferred initializers. Keras also lists them, to initialise at the next exit
-    of a stateless scope; that list is put back as it was, so nothing here is ever allocated.
+    shapes with deferred initializers. Building also moves three pieces of global state, put
+    back as they were: Keras's list of deferred variables (initialised, so allocated, at the
+    next exit of a stateless scope), its layer-name counters (the next build's layers would be
+    ``dense_1`` instead of ``dense``) and Python's `random` state (initializers without a seed
+    draw theirs from it, so a seeded run would start from other weights).
     """
-    from keras.src.backend.common import global_state  # the deferred list has no public name
+    from keras.src.backend.common import global_state  # these have no public names
 
     pending = list(global_state.get_global_attribute("uninitialized_variables", []) or [])
+    names = copy.copy(global_state.get_global_attribute("object_name_uids"))
+    python_random = random.getstate()
     try:
         with keras.StatelessScope(initialize_variables=False):
             models = build()
@@ -48,6 +56,8 @@ def parameter_count(build):
         return sum(math.prod(int(d) for d in v.shape) for m in models for v in m.weights)
     finally:
         global_state.set_global_attribute("uninitialized_variables", pending)
+        global_state.set_global_attribute("object_name_uids", names)
+        random.setstate(python_random)
 
 
 def _gigabytes(n_bytes):

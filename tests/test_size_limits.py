@@ -82,6 +82,36 @@ def test_the_networks_are_counted_exactly_without_being_allocated():
         pass  # its exit initialises every deferred variable: none is left over from the count
 
 
+def test_counting_leaves_no_trace_on_the_build_that_follows():
+    # The count once moved Keras's layer-name counters (a recipe's generator then no longer
+    # matched its stored config: dense_1 for dense) and Python's random state (unseeded
+    # initializers draw from it: a seeded run started from other weights).
+    def networks():
+        return (architectures.dcgan_generator(16, (28, 28, 1), 8, num_classes=10),
+                architectures.dcgan_critic((28, 28, 1), 8, num_classes=10))
+
+    def seeded_build(count_first):
+        keras.utils.set_random_seed(3)
+        if count_first:
+            memory.parameter_count(networks)
+        return networks()
+
+    plain = seeded_build(count_first=False)
+    counted = seeded_build(count_first=True)
+    for a, b in zip(plain, counted):
+        assert len(a.layers) == len(b.layers)
+        assert all(x.name.split("_")[0] == y.name.split("_")[0]
+                   for x, y in zip(a.layers, b.layers))
+        for wa, wb in zip(a.weights, b.weights):
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(wa),
+                                          keras.ops.convert_to_numpy(wb))
+    from keras.src.backend.common import global_state
+
+    uids = dict(global_state.get_global_attribute("object_name_uids"))
+    memory.parameter_count(networks)
+    assert dict(global_state.get_global_attribute("object_name_uids")) == uids
+
+
 def test_build_model_refuses_networks_past_the_memory_and_names_the_sizes():
     with pytest.raises(ValueError, match=r"width 100000000 \(--width\) and latent_dim 1 .*"
                                          r"more than this machine's"):
