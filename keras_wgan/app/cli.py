@@ -255,11 +255,9 @@ def main(argv=None):
             message = str(error) or "interrupted"
             print(f"keras-wgan {args.command}: {message}", file=sys.stderr)
             return getattr(error, "exit_status", 130)
-        if _out_of_memory(error):
-            from keras_wgan import memory
-
-            print(f"{prefix} out of memory ({memory.failed_allocation(error)}): "
-                  f"{OUT_OF_MEMORY_FIX}", file=sys.stderr)
+        allocation = _failed_allocation(error)
+        if allocation is not None:
+            print(f"{prefix} out of memory ({allocation}): {OUT_OF_MEMORY_FIX}", file=sys.stderr)
             return 2
         status = exit_status(error)
         if status == 2 or _is_library_error(error, DIVERGED_MODULE, "TrainingDiverged"):
@@ -296,18 +294,19 @@ DIVERGED_MODULE = "keras_wgan.training.resume"
 BAD_INPUT = (ValueError, TypeError, LookupError, OSError)
 
 
-# What an allocation failure asks of the user: sizes that fit (`training.memory` refuses the
-# ones that cannot fit at all before anything is built).
+# What an allocation failure asks of the user: sizes that fit (`keras_wgan.memory` refuses
+# the ones that cannot fit at all before anything is built).
 OUT_OF_MEMORY_FIX = ("the run needs more memory than this machine has: lower --batch-size, "
                      "--critic-steps, --width, --latent-dim or --image-size (sample, eval: --n).")
 
 
-def _out_of_memory(error):
+def _failed_allocation(error):
+    """What an allocation failure failed to allocate, in a few words; None for other errors."""
     try:
         from keras_wgan import memory
     except Exception:  # noqa: BLE001 -- a broken install must still get its error reported
-        return False
-    return memory.is_out_of_memory(error)
+        return None
+    return memory.failed_allocation(error) if memory.is_out_of_memory(error) else None
 
 
 def exit_status(error):
