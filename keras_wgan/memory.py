@@ -5,9 +5,11 @@ raise an allocation error naming a tensor shape, and JAX's allocator aborts the 
 (``std::bad_alloc``, a native crash that no ``except`` catches). So the networks are counted
 first, without allocating anything, and what a step needs at the least (every parameter with
 its gradient and Adam's two moments, and the examples one step reads) is held against the
-machine's physical memory. The counts are lower bounds (activations come on top), so a refusal
-is never wrong; a run just under the bound may still run out, and the command line then
-reports it in one line too (`is_out_of_memory`).
+machine's physical memory. With Adam (every variant but WGAN) the counts are lower bounds
+(activations come on top), so a refusal is never wrong; WGAN's RMSProp holds one moment, not
+two, so near the bound its refusal can overstate the need by up to a third. A run just under the
+bound may still run out, and the command line then reports it in one line too
+(`is_out_of_memory`).
 """
 
 import copy
@@ -18,9 +20,8 @@ import re
 
 import keras
 
-# float32 words per parameter a step holds at the least: the weight, its gradient and Adam's
-# first and second moments (RMSProp and SGD hold fewer; this is the common case, still a floor
-# for activations-heavy steps).
+# float32 words per parameter a step holds with Adam: the weight, its gradient and Adam's first
+# and second moments (RMSProp holds one moment, plain SGD none: see the module docstring).
 WORDS_PER_PARAMETER = 4
 BYTES_PER_WORD = 4
 
