@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 
 import numpy as np
 import pytest
@@ -180,24 +181,64 @@ def test_download_fetches_verifies_and_caches(isolated, monkeypatch):
     np.testing.assert_array_equal(mnist.load_mnist(), scaled(arrays["x_train"]))
 
 
-@pytest.mark.parametrize("case", ["sha256", "truncated", "not_npz", "wrong_shape"])
+def npz_declaring(n_images, data=b"\0" * 784):
+    """An npz whose headers declare ``n_images`` MNIST images and labels but that holds only
+    ``data`` (deflated) for the images and no labels."""
+    def header(shape):
+        buffer = io.BytesIO()
+        np.lib.format.write_array_header_1_0(buffer, {"descr": "|u1", "fortran_order": False, "shape": shape})
+        return buffer.getvalue()
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("x_train.npy", header((n_images, 28, 28)) + data)
+        archive.writestr("y_train.npy", header((n_images,)))
+    return buffer.getvalue()
+
+
+def npz_of(**arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+BAD_DOWNLOADS = {
+    "sha256": "sha256 check",
+    "truncated": "retrieval incomplete",
+    "not_npz": "is not MNIST",
+    "wrong_shape": "not MNIST's uint8 (N, 28, 28)",
+    # NumPy allocates what a header declares: 730 GiB here, refused before any data is read.
+    "declares_a_billion_images": "declares 1,000,000,000 images in x_train, past the 1,000,000",
+    # A zip bomb: 1.6 GB of declared zeros in about 1.6 MB of deflate, refused from its header.
+    "compressed_zeros": "declares 2,000,000 images",
+    "object_arrays": "holds x_train object(4,)",  # pickled objects: refused from the header
+    "labels_past_9": "labels from 0 to 200 in y_train, not digits 0 to 9",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DOWNLOADS))
 def test_a_bad_download_is_reported_and_nothing_is_cached(isolated, monkeypatch, case):
     data, _ = mnist_npz()
     if case == "not_npz":
         data = b"<html>captive portal</html>"
     elif case == "wrong_shape":
-        buffer = io.BytesIO()
-        np.savez(buffer, x_train=np.zeros((4, 32, 32), np.uint8), y_train=np.zeros(4, np.uint8),
-                 x_test=np.zeros((2, 32, 32), np.uint8), y_test=np.zeros(2, np.uint8))
-        data = buffer.getvalue()
+        data = npz_of(x_train=np.zeros((4, 32, 32), np.uint8), y_train=np.zeros(4, np.uint8),
+                      x_test=np.zeros((2, 32, 32), np.uint8), y_test=np.zeros(2, np.uint8))
+    elif case == "declares_a_billion_images":
+        data = npz_declaring(10**9)
+    elif case == "compressed_zeros":
+        data = npz_declaring(2 * 10**6, b"\0" * (2 * 10**6 * 784))
+    elif case == "object_arrays":
+        data = npz_of(x_train=np.array([None] * 4), y_train=np.zeros(4, np.uint8))
+    elif case == "labels_past_9":
+        data = npz_of(x_train=np.zeros((4, 28, 28), np.uint8), y_train=np.array([0, 1, 2, 200], np.uint8),
+                      x_test=np.zeros((2, 28, 28), np.uint8), y_test=np.zeros(2, np.uint8))
     with serve({"/mnist.npz": data}) as server:
         if case == "truncated":
             server.truncate.add("/mnist.npz")
         with pytest.raises(mnist.MnistNotFoundError) as info:
             mnist.download_mnist(server.url("/mnist.npz"), sha256="0" * 64 if case == "sha256" else None)
-    expected = {"sha256": "sha256 check", "truncated": "retrieval incomplete",
-                "not_npz": "is not MNIST", "wrong_shape": "not MNIST's uint8 (N, 28, 28)"}[case]
-    assert expected in str(info.value)
+    assert BAD_DOWNLOADS[case] in str(info.value)
     assert "\n" not in str(info.value)
     assert cached_files(isolated) == []
 

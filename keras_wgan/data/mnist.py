@@ -35,6 +35,7 @@ import pathlib
 import shutil
 import socket
 import tempfile
+import zipfile
 
 import numpy as np
 
@@ -47,6 +48,8 @@ OFFICIAL_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnis
 OFFICIAL_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 DOWNLOAD_TIMEOUT = 30.0
 NO_LOCAL = "none"
+# An mnist.npz declaring more images is refused before it is read (MNIST has 70,000).
+MAX_NPZ_IMAGES = 1_000_000
 SPLITS = {"train": "train", "test": "t10k"}  # split -> IDX file prefix
 HOW_TO_GET = ("set KERAS_WGAN_MNIST=<folder of MNIST IDX files (train-images-idx3-ubyte.gz, ...)> "
               "or run once with internet (the 11 MB download is then cached in {cache})")
@@ -125,19 +128,57 @@ def _read_folder(folder, split, labels):
     return x, y
 
 
+def _npy_header(archive, name):
+    """``(shape, dtype)`` that the ``.npy`` member ``name`` of an open zip declares, data unread."""
+    with archive.open(name) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"{name} has .npy format version {version}, not 1.0 or 2.0")
+    return shape, dtype
+
+
 def _read_npz(path, split):
-    """``(x, y)`` of ``split`` from an ``mnist.npz``, checked to be MNIST-shaped (no pickles)."""
+    """``(x, y)`` of ``split`` from an ``mnist.npz``, checked to be MNIST-shaped (no pickles).
+
+    The arrays' headers are checked before any data is read: NumPy allocates what a header
+    declares, so a hostile file (a mirror's, unverified) declaring 10^9 images would otherwise
+    take all memory, or fill it from a few megabytes of compressed zeros.
+    """
+    x_name, y_name = f"x_{split}", f"y_{split}"
     try:
-        with np.load(path, allow_pickle=False) as f:
-            x, y = f[f"x_{split}"], f[f"y_{split}"]
-    except (OSError, ValueError, KeyError) as e:
+        with zipfile.ZipFile(path) as archive:
+            x_shape, x_dtype = _npy_header(archive, f"{x_name}.npy")
+            y_shape, y_dtype = _npy_header(archive, f"{y_name}.npy")
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
         raise MnistNotFoundError(
             f"{path} is not an MNIST .npz ({e}); delete it and download again"
         ) from None
-    if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28) or y.shape != x.shape[:1]:
+    if (x_dtype != np.uint8 or len(x_shape) != 3 or x_shape[1:] != (28, 28)
+            or tuple(y_shape) != x_shape[:1] or y_dtype.kind not in "iu"):
         raise MnistNotFoundError(
-            f"{path} holds x_{split} {x.dtype}{x.shape} and y_{split} {y.shape}, not MNIST's "
-            "uint8 (N, 28, 28) images and (N,) labels; delete it and download again"
+            f"{path} holds {x_name} {x_dtype}{x_shape} and {y_name} {y_dtype}{y_shape}, not "
+            "MNIST's uint8 (N, 28, 28) images and (N,) integer labels; delete it and download again"
+        )
+    if x_shape[0] > MAX_NPZ_IMAGES:
+        raise MnistNotFoundError(
+            f"{path} declares {x_shape[0]:,} images in {x_name}, past the {MAX_NPZ_IMAGES:,} this "
+            "reader accepts (MNIST has 70,000); delete it and download again"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            x, y = f[x_name], f[y_name]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
+        raise MnistNotFoundError(
+            f"{path} is not an MNIST .npz ({e}); delete it and download again"
+        ) from None
+    if y.size and (y.min() < 0 or y.max() > 9):
+        raise MnistNotFoundError(
+            f"{path} holds labels from {y.min()} to {y.max()} in {y_name}, not digits 0 to 9; "
+            "delete it and download again"
         )
     return x, y
 
