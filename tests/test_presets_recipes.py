@@ -117,6 +117,8 @@ BAD_RECIPES = [
      'storage.weights_dtype is \'bfloat16\'; use "float16" or "float32"'),
     (("storage", "float16_tolerance"), 0, "storage.float16_tolerance is 0; use a finite number > 0"),
     (("storage", "dtype"), "float16", "storage.dtype is not a known field"),
+    (("training", "dtype_policy"), "bfloat16",
+     "training.dtype_policy is 'bfloat16'; use 'float32', 'mixed_bfloat16', 'mixed_float16'"),
 ]
 
 
@@ -356,3 +358,45 @@ def test_toy_recipe_bench_variants_are_valid_recipes_that_change_one_setting():
         no_ema = toy_recipe.variant_recipe(base, "no_ema")
         assert "ema_decay" not in no_ema["model"] and base == load_recipe(
             PRESETS_DIR / handle / "recipe.json")  # the base is not changed in place
+
+
+def test_a_mixed_precision_recipe_trains_in_it_and_ships_a_float32_generator(tmp_path):
+    import keras
+
+    from keras_wgan.presets import train
+
+    recipe = validate_recipe(_changed(TINY_TOY, ("training", "dtype_policy"), "mixed_bfloat16"))
+    gan = train.build_model(recipe)
+    assert gan.generator.dtype_policy.name == "mixed_bfloat16"
+    assert gan.discriminator.dtype_policy.name == "mixed_bfloat16"
+    assert keras.config.dtype_policy().name == "float32"  # the global policy is put back
+    meta = builder.build_preset(recipe, tmp_path, log=None)
+    folder = tmp_path / "test" / "tiny_grid"
+    config = (folder / "config.json").read_text()
+    assert "bfloat16" not in config and meta["recipe"]["training"]["dtype_policy"] == "mixed_bfloat16"
+    # The shipped network is the one a float32 recipe builds, layer names included.
+    float32_build, _ = train.networks(recipe["architecture"], (2,))
+    stored = kw.hub.load(str(folder)).generator
+    assert [layer.name for layer in stored.layers] == [layer.name for layer in float32_build.layers]
+    assert {layer.dtype_policy.name for layer in stored.layers} == {"float32"}
+    assert str(stored.outputs[0].dtype).endswith("float32")
+
+
+def test_float32_generator_keeps_the_weights_and_the_outputs_within_bfloat16_rounding():
+    import keras
+
+    from keras_wgan.presets import train
+
+    recipe = validate_recipe(_changed(TINY_MNIST, ("training", "dtype_policy"), "mixed_bfloat16"))
+    with train.dtype_policy(recipe):
+        mixed, _ = train.networks(recipe["architecture"], (28, 28, 1))
+    rebuilt = train.float32_generator(mixed)
+    assert rebuilt is not mixed and train.float32_generator(rebuilt) is rebuilt
+    for a, b in zip(mixed.get_weights(), rebuilt.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    z = np.random.default_rng(0).normal(size=(4, 8)).astype("float32")
+    low = keras.ops.convert_to_numpy(keras.ops.cast(mixed(z, training=False), "float32"))
+    full = keras.ops.convert_to_numpy(rebuilt(z, training=False))
+    assert full.dtype == np.float32
+    # bfloat16 keeps 8 bits of mantissa: outputs in [-1, 1] agree to about 2^-8 per layer.
+    np.testing.assert_allclose(low, full, atol=0.05)

@@ -34,12 +34,13 @@ def preset_metadata(recipe, dataset, gan, seconds, steps_done, notes, command):
     }
 
 
-def shipped_generator(gan):
+def shipped_generator(gan, recipe):
     """The network a preset ships: the trained generator's architecture (trainable, as the
-    recipe builds it) with the generator EMA's weights when the model keeps an average."""
+    recipe builds it, in float32 whatever policy it trained under) with the generator EMA's
+    weights when the model keeps an average."""
     if gan.ema_generator is not None:
         gan.generator.set_weights(gan.ema_generator.get_weights())
-    return gan.generator
+    return train.float32_generator(gan.generator)
 
 
 def _write_json(path, value):
@@ -114,7 +115,7 @@ def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None):
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
     try:
         staged = staging / target.name
-        meta = _save_generator(shipped_generator(gan), staged, metadata, recipe, log)
+        meta = _save_generator(shipped_generator(gan, recipe), staged, metadata, recipe, log)
         meta["metrics"] = measure.measure(hub.load_preset(staged), recipe, prepared)
         _write_json(staged / "metadata.json", meta)  # not hashed: the weights are unchanged
         _write_json(staged / RECIPE_FILE, recipe)

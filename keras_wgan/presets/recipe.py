@@ -36,7 +36,11 @@ step is trained, and a bad one is refused in one line naming the file, the field
                              continues; progress is logged after each),
                              "budget_seconds": optional wall-clock cap: training stops at the
                              first generator step that ends past it, and the metadata's
-                             training_steps records the steps done (rerun with --steps N)}
+                             training_steps records the steps done (rerun with --steps N),
+                             "dtype_policy": optional Keras dtype policy the networks train
+                             under: "float32" (the default), "mixed_bfloat16" or
+                             "mixed_float16" (keras.mixed_precision; the preset ships the same
+                             generator rebuilt in float32 with the trained weights)}
     evaluation               {"protocol": "toy_modes" | "mnist_classifier", "n_samples",
                              "sample_seed", and the protocol's own fields (see
                              keras_wgan.presets.measure.PROTOCOLS)}
@@ -75,7 +79,9 @@ ARCHITECTURES = {
 }
 DATA_SOURCES = {"toy": ("name", "note"), "mnist": ("split", "note")}
 TRAINING = {"steps": (True, "int"), "batch_size": (True, "int"), "seed": (True, "seed"),
-            "steps_per_fit": (False, "int"), "budget_seconds": (False, "float")}
+            "steps_per_fit": (False, "int"), "budget_seconds": (False, "float"),
+            "dtype_policy": (False, "any")}
+DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 STORAGE = {"weights_dtype": (False, "any"), "float16_tolerance": (False, "float")}
 WEIGHTS_DTYPES = ("float16", "float32")
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
@@ -252,6 +258,10 @@ def validate_recipe(recipe, source=""):
                                       "(std of the frequencies, cycles per unit); add it")
     _check_optimizer(source, recipe["optimizer"])
     _check_fields(source, "training", recipe["training"], TRAINING)
+    policy = recipe["training"].get("dtype_policy", "float32")
+    if policy not in DTYPE_POLICIES:
+        _fail(source, "training.dtype_policy",
+              f"is {policy!r}; use {', '.join(repr(p) for p in DTYPE_POLICIES)}")
     if "storage" in recipe:
         _check_fields(source, "storage", recipe["storage"], STORAGE)
         dtype = recipe["storage"].get("weights_dtype", "float16")

@@ -7,6 +7,7 @@ are built, the model's noise seed, the data order), so a recipe trains the same 
 the same machine and backend.
 """
 
+import contextlib
 import time
 
 import keras
@@ -188,9 +189,48 @@ def make_model(recipe, cls=None):
         lambda: networks(architecture, sample_shape, num_classes(recipe)),
         f"the recipe's architecture.width {architecture['width']} and architecture.latent_dim "
         f"{architecture['latent_dim']}")
-    generator, critic = networks(architecture, sample_shape, num_classes(recipe))
-    return (cls or own)(generator=generator, discriminator=critic,
-                        latent_dim=recipe["architecture"]["latent_dim"], seed=seed, **settings)
+    with dtype_policy(recipe):
+        generator, critic = networks(architecture, sample_shape, num_classes(recipe))
+        return (cls or own)(generator=generator, discriminator=critic,
+                            latent_dim=recipe["architecture"]["latent_dim"], seed=seed, **settings)
+
+
+@contextlib.contextmanager
+def dtype_policy(recipe):
+    """Keras's global dtype policy set to the recipe's ``training.dtype_policy`` inside the
+    block (layers take it when they are built), and put back after."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(recipe["training"].get("dtype_policy", "float32"))
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def float32_generator(generator):
+    """``generator`` as a float32 network: the same layers (names included) rebuilt from its
+    config with every mixed-precision policy and tensor dtype made float32, holding its weights
+    (a mixed-precision layer keeps float32 variables). A preset trained under
+    ``training.dtype_policy`` so samples in float32 wherever it is loaded."""
+    if generator.dtype_policy.name == "float32":
+        return generator
+    config = _as_float32(keras.saving.serialize_keras_object(generator))
+    rebuilt = keras.saving.deserialize_keras_object(config)
+    rebuilt.set_weights(generator.get_weights())
+    return rebuilt
+
+
+def _as_float32(config):
+    if isinstance(config, list):
+        return [_as_float32(item) for item in config]
+    if not isinstance(config, dict):
+        return config
+    config = {key: _as_float32(value) for key, value in config.items()}
+    if config.get("class_name") == "DTypePolicy":
+        config["config"] = dict(config["config"], name="float32")
+    if config.get("class_name") == "__keras_tensor__":
+        config["config"] = dict(config["config"], dtype="float32")
+    return config
 
 
 def build_model(recipe):
