@@ -58,6 +58,10 @@ bench: venv
 bench-input: venv
 	$(PY) bench/input_pipeline.py
 
+.PHONY: bench-mixed-precision
+bench-mixed-precision: venv
+	$(PY) bench/mixed_precision.py
+
 # Three seeds side by side (one thread each): the toys at 1,000 generator steps, MNIST at 150 and
 # at 600; then their mean and spread plus the presets' rows (~60 min on 2 cores), with the
 # per-seed runs copied beside it: bench/results/quality.json is what README's quality table
