@@ -157,8 +157,9 @@ def critic_surface(critic, limit, resolution=80):
     points = np.stack([xx.ravel(), yy.ravel()], axis=1)
     from keras import ops  # here, so that plotting alone does not start a backend
 
-    # convert_to_numpy, not np.asarray: on torch the scores carry autograd history.
-    scores = ops.convert_to_numpy(critic(points, training=False))
+    # convert_to_numpy, not np.asarray: on torch the scores carry autograd history; float32
+    # whatever the critic computes in (contours take no bfloat16).
+    scores = np.asarray(ops.convert_to_numpy(critic(points, training=False)), "float32")
     scores = scores.reshape(resolution, resolution)
     return xx, yy, scores
 

@@ -55,7 +55,7 @@ def class_labels(n, num_classes, labels=None, frequencies=None, seed=None):
 
 
 def generate(generator, latent_dim, n, seed=None, batch_size=256, labels=None):
-    """``n`` samples of ``generator`` (inference mode) as one NumPy array, in batches.
+    """``n`` samples of ``generator`` (inference mode) as one float32 NumPy array, in batches.
 
     ``labels`` (a conditional generator's ``(n,)`` int32 classes, from `class_labels`) are fed
     as ``generator([noise, labels])``; None calls ``generator(noise)``. The noise of a seed is
@@ -79,10 +79,12 @@ def generate(generator, latent_dim, n, seed=None, batch_size=256, labels=None):
         chunk = noise[i : i + batch_size]
         return chunk if labels is None else [chunk, labels[i : i + batch_size]]
 
-    chunks = [ops.convert_to_numpy(generator(inputs(0), training=False))]
+    def draw(i):  # float32 whatever the generator computes in (mixed precision: bfloat16)
+        return np.asarray(ops.convert_to_numpy(generator(inputs(i), training=False)), "float32")
+
+    chunks = [draw(0)]
     # The chunks, then their concatenation: twice the samples' bytes.
     memory.require_memory(2 * n * chunks[0][0].nbytes,
                           f"n={n:,} samples of shape {chunks[0].shape[1:]}", fix)
-    chunks += [ops.convert_to_numpy(generator(inputs(i), training=False))
-               for i in range(batch_size, len(noise), batch_size)]
+    chunks += [draw(i) for i in range(batch_size, len(noise), batch_size)]
     return np.concatenate(chunks, axis=0)[:n]

@@ -73,3 +73,48 @@ def test_penalty_under_float16_matches_float32_on_a_linear_critic(policy, first,
     np.testing.assert_allclose(norms, np.linalg.norm(w), rtol=2e-3)
     expected = 10.0 * (np.linalg.norm(w) - 1.0) ** 2
     np.testing.assert_allclose(float(penalty(real, fake, critic=critic)), expected, rtol=2e-3)
+
+
+# --- one build under a policy: keras_wgan.precision, the command line, training.run ---------
+
+def test_dtype_policy_is_set_inside_the_block_only_and_put_back_after_an_error():
+    from keras_wgan import precision
+
+    assert keras.config.dtype_policy().name == "float32"
+    with pytest.raises(RuntimeError, match="boom"):
+        with precision.dtype_policy("mixed_bfloat16"):
+            assert keras.layers.Dense(2).compute_dtype == "bfloat16"
+            raise RuntimeError("boom")
+    assert keras.config.dtype_policy().name == "float32"
+    with pytest.raises(ValueError, match="dtype_policy='bfloat16': use one of 'float32', "
+                                         "'mixed_bfloat16', 'mixed_float16'"):
+        precision.check_policy("bfloat16")
+    assert precision.check_policy(None) == "float32"
+
+
+def test_command_line_trains_in_bfloat16_and_its_outputs_read_as_float32(tmp_path, capsys):
+    from keras_wgan.app import cli
+
+    out = tmp_path / "run"
+    assert cli.main(["train", "--data", "toy:ring8", "--mixed-precision", "bfloat16",
+                     "--epochs", "2", "--steps-per-epoch", "2", "--width", "8",
+                     "--out", str(out)]) == 0, capsys.readouterr().err
+    # The critic's contours were drawn (matplotlib refused bfloat16 scores before).
+    assert (out / "curves.png").is_file() and len(list((out / "samples").iterdir())) == 2
+    gan = keras.saving.load_model(out / "checkpoint.keras")
+    # The checkpoint keeps its layers' policy (the Functional wrapper's own is not saved).
+    assert {layer.compute_dtype for layer in gan.generator.layers if layer.weights} == {"bfloat16"}
+    samples = gan.generate(5, seed=0)
+    assert samples.dtype == np.float32 and samples.shape == (5, 2)
+    assert keras.config.dtype_policy().name == "float32"  # the run left the global policy alone
+
+
+@pytest.mark.skipif(not TORCH_CPU, reason="only PyTorch on a CPU lacks float16 convolutions")
+def test_float16_on_torch_cpu_is_refused_before_anything_is_written(tmp_path, capsys):
+    from keras_wgan.app import cli
+
+    assert cli.main(["train", "--data", "toy:ring8", "--mixed-precision", "float16",
+                     "--steps-per-epoch", "2", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert "float16 mixed precision needs a GPU under PyTorch" in err and "\n" == err[-1]
+    assert not (tmp_path / "run").exists()

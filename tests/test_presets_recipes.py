@@ -385,10 +385,11 @@ def test_a_mixed_precision_recipe_trains_in_it_and_ships_a_float32_generator(tmp
 def test_float32_generator_keeps_the_weights_and_the_outputs_within_bfloat16_rounding():
     import keras
 
+    from keras_wgan import precision
     from keras_wgan.presets import train
 
     recipe = validate_recipe(_changed(TINY_MNIST, ("training", "dtype_policy"), "mixed_bfloat16"))
-    with train.dtype_policy(recipe):
+    with precision.dtype_policy("mixed_bfloat16"):
         mixed, _ = train.networks(recipe["architecture"], (28, 28, 1))
     rebuilt = train.float32_generator(mixed)
     assert rebuilt is not mixed and train.float32_generator(rebuilt) is rebuilt

@@ -14,6 +14,7 @@ import os
 import sys
 
 from keras_wgan.models import validation
+from keras_wgan.precision import SHORT_NAMES
 
 EPILOG = """\
 data sources (--data):
@@ -144,6 +145,10 @@ def _add_train(sub):
     p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--jit-compile", type=jit_setting, default="auto",
                    help="auto (XLA on GPU/TPU, graph on CPU), true or false")
+    p.add_argument("--mixed-precision", choices=sorted(SHORT_NAMES), default=None,
+                   help="train in Keras mixed precision (float32 variables): bfloat16 pays on "
+                   "CPUs with AVX512_BF16/AMX and recent GPUs (bench/mixed_precision.py); "
+                   "float16 on GPUs (default: float32)")
     p.add_argument("--checkpoint-dir", default=None,
                    help="save the full training state here every epoch; rerunning the same "
                    "command resumes from the last complete epoch (e.g. after a crash)")

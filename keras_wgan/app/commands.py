@@ -5,9 +5,11 @@ import numpy as np
 
 def train(args):
     from keras_wgan import training
+    from keras_wgan.precision import SHORT_NAMES
 
     options = {k: v for k, v in vars(args).items() if k not in ("command", "debug")}
     options["download"] = not options.pop("no_download")
+    options["dtype_policy"] = SHORT_NAMES.get(options.pop("mixed_precision"))
     already_done = training.finished(args.checkpoint_dir, args.epochs, args.max_steps)
     gan, logs = training.run(**options)
     if already_done:  # run() said "nothing to do" and left every file as it was

@@ -57,7 +57,7 @@ import json
 import pathlib
 import re
 
-from keras_wgan import jsonfile
+from keras_wgan import jsonfile, precision
 
 FORMAT = "keras_wgan.recipe"
 FORMAT_VERSION = 1
@@ -81,7 +81,6 @@ DATA_SOURCES = {"toy": ("name", "note"), "mnist": ("split", "note")}
 TRAINING = {"steps": (True, "int"), "batch_size": (True, "int"), "seed": (True, "seed"),
             "steps_per_fit": (False, "int"), "budget_seconds": (False, "float"),
             "dtype_policy": (False, "any")}
-DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 STORAGE = {"weights_dtype": (False, "any"), "float16_tolerance": (False, "float")}
 WEIGHTS_DTYPES = ("float16", "float32")
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
@@ -259,9 +258,9 @@ def validate_recipe(recipe, source=""):
     _check_optimizer(source, recipe["optimizer"])
     _check_fields(source, "training", recipe["training"], TRAINING)
     policy = recipe["training"].get("dtype_policy", "float32")
-    if policy not in DTYPE_POLICIES:
+    if policy not in precision.POLICIES:
         _fail(source, "training.dtype_policy",
-              f"is {policy!r}; use {', '.join(repr(p) for p in DTYPE_POLICIES)}")
+              f"is {policy!r}; use {', '.join(repr(p) for p in precision.POLICIES)}")
     if "storage" in recipe:
         _check_fields(source, "storage", recipe["storage"], STORAGE)
         dtype = recipe["storage"].get("weights_dtype", "float16")

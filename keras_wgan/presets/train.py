@@ -7,13 +7,12 @@ are built, the model's noise seed, the data order), so a recipe trains the same 
 the same machine and backend.
 """
 
-import contextlib
 import time
 
 import keras
 import numpy as np
 
-from keras_wgan import memory
+from keras_wgan import memory, precision
 from keras_wgan.presets.recipe import optimizer_class
 
 
@@ -189,29 +188,17 @@ def make_model(recipe, cls=None):
         lambda: networks(architecture, sample_shape, num_classes(recipe)),
         f"the recipe's architecture.width {architecture['width']} and architecture.latent_dim "
         f"{architecture['latent_dim']}")
-    with dtype_policy(recipe):
+    with precision.dtype_policy(recipe["training"].get("dtype_policy")):
         generator, critic = networks(architecture, sample_shape, num_classes(recipe))
         return (cls or own)(generator=generator, discriminator=critic,
                             latent_dim=recipe["architecture"]["latent_dim"], seed=seed, **settings)
-
-
-@contextlib.contextmanager
-def dtype_policy(recipe):
-    """Keras's global dtype policy set to the recipe's ``training.dtype_policy`` inside the
-    block (layers take it when they are built), and put back after."""
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(recipe["training"].get("dtype_policy", "float32"))
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
 
 
 def float32_generator(generator):
     """``generator`` as a float32 network: the same layers (names included) rebuilt from its
     config with every mixed-precision policy and tensor dtype made float32, holding its weights
     (a mixed-precision layer keeps float32 variables). A preset trained under
-    ``training.dtype_policy`` so samples in float32 wherever it is loaded."""
+    ``training.dtype_policy`` thus samples in float32 wherever it is loaded."""
     if generator.dtype_policy.name == "float32":
         return generator
     config = _as_float32(keras.saving.serialize_keras_object(generator))

@@ -12,7 +12,7 @@ import signal
 
 import keras
 
-from keras_wgan import architectures, memory
+from keras_wgan import architectures, memory, precision
 from keras_wgan import data as keras_wgan_data
 from keras_wgan.models import get_model_class, get_variant, paper_optimizers, validation
 from keras_wgan.training import callbacks, resume
@@ -20,7 +20,7 @@ from keras_wgan.training import callbacks, resume
 
 def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width=64,
                 critic_steps=None, gradient_penalty=None, clip_value=None, seed=None,
-                num_classes=None):
+                num_classes=None, dtype_policy=None):
     """Make a registered model (`keras_wgan.models.VARIANTS`) whose players fit ``sample_shape``.
 
     With ``num_classes`` the model is class-conditional: the same builders with
@@ -32,9 +32,12 @@ def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width
     WGANs, which WGAN-GP's per-example penalty requires: the WGAN paper's own DCGAN critic did
     use batch norm, so pass your own critic to reproduce it). 1-D points ``(dim,)`` get the
     MLPs. ``None`` hyperparameters keep the paper defaults; ``"none"`` turns the penalty or the
-    clip off.
+    clip off. ``dtype_policy`` (`keras_wgan.precision.POLICIES`; None: float32) is the Keras
+    policy the networks and the model are made under: ``"mixed_bfloat16"`` computes in
+    bfloat16 with float32 variables.
     """
     variant = get_variant(model)
+    dtype_policy = precision.check_policy(dtype_policy)
     latent_dim = validation.check_int(latent_dim, "latent_dim")
     width = validation.check_int(width, "width")
     sample_shape = tuple(sample_shape)
@@ -60,12 +63,13 @@ def build_model(model="wgan_gp", sample_shape=(28, 28, 1), latent_dim=128, width
 
     memory.require_networks_fit(
         networks, f"width {width} (--width) and latent_dim {latent_dim} (--latent-dim)")
-    generator, critic = networks()
-    return variant.model_class(
-        generator=generator, discriminator=critic, latent_dim=latent_dim,
-        critic_steps=critic_steps, gradient_penalty=gradient_penalty, clip_value=clip_value,
-        seed=seed, num_classes=num_classes,
-    )
+    with precision.dtype_policy(dtype_policy):
+        generator, critic = networks()
+        return variant.model_class(
+            generator=generator, discriminator=critic, latent_dim=latent_dim,
+            critic_steps=critic_steps, gradient_penalty=gradient_penalty, clip_value=clip_value,
+            seed=seed, num_classes=num_classes,
+        )
 
 
 def compile_model(gan, learning_rate=None, jit_compile="auto"):
@@ -205,7 +209,7 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
         batch_size=64, image_size=None, channels=None, latent_dim=128, width=64,
         critic_steps=None, gp_weight=None, clip_value=None, lr=None, seed=0,
         jit_compile="auto", data_dir=None, download=True, checkpoint_dir=None,
-        verbose="auto", max_steps=None, minutes=None, conditional=False):
+        verbose="auto", max_steps=None, minutes=None, conditional=False, dtype_policy=None):
     """Build, compile and train one model on one data source; return ``(gan, history)``.
 
     ``conditional=True`` trains a class-conditional model on the data's labels, its number of
@@ -218,7 +222,8 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
     With ``checkpoint_dir``, rerunning the same call after a crash resumes from the last
     complete epoch (toy streams continue at the right batch too). ``max_steps`` (generator
     steps in all, across epochs) and ``minutes`` (wall clock) end the run early at a step
-    boundary, as SIGINT and SIGTERM do (see `train`).
+    boundary, as SIGINT and SIGTERM do (see `train`). ``dtype_policy`` (``"mixed_bfloat16"``,
+    ``"mixed_float16"``; None: float32) trains in Keras mixed precision.
 
     Every setting is checked before anything is read or written (one-line ValueError or
     TypeError); a damaged image file met while training is named (`data.naming_bad_files`).
@@ -226,6 +231,7 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
     _check_run_settings(epochs=epochs, steps_per_epoch=steps_per_epoch, batch_size=batch_size,
                         critic_steps=critic_steps, gp_weight=gp_weight, clip_value=clip_value,
                         lr=lr, seed=seed, max_steps=max_steps, minutes=minutes)
+    dtype_policy = precision.check_policy(dtype_policy)
     keras.utils.set_random_seed(seed)
     # None, and only None, means the model's default: critic_steps=0 is an error above.
     steps = get_model_class(model).default_critic_steps if critic_steps is None else critic_steps
@@ -254,7 +260,8 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
             num_classes = _data_classes(dataset, data)
     gan = build_model(model, sample_shape, latent_dim=latent_dim, width=width,
                       critic_steps=critic_steps, gradient_penalty=gp_weight,
-                      clip_value=clip_value, seed=seed, num_classes=num_classes)
+                      clip_value=clip_value, seed=seed, num_classes=num_classes,
+                      dtype_policy=dtype_policy)
     compile_model(gan, learning_rate=lr, jit_compile=jit_compile)
     with keras_wgan_data.naming_bad_files(data), without_grappler_remapping():
         return gan, train(gan, dataset, out, epochs=epochs, steps_per_epoch=steps_per_epoch,
