@@ -9,6 +9,7 @@ models handle both mixed policies (`keras_wgan.models.adversarial`: losses in fl
 optimizer wrapped in a `keras.optimizers.LossScaleOptimizer` under float16, the penalty's
 inner gradient scaled). bfloat16 pays on CPUs that compute in it (AVX512_BF16, AMX) and on
 recent GPUs and TPUs: `bench/mixed_precision.py` prints the ratio on the machine at hand.
+`as_float32` turns a network trained so into its float32 twin (what a preset ships).
 """
 
 import contextlib
@@ -46,3 +47,29 @@ def dtype_policy(name):
         yield
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+def as_float32(model):
+    """``model`` as a float32 network: the same layers (names included) rebuilt from its config
+    with every dtype policy and tensor dtype made float32, holding its weights (a mixed-precision
+    layer keeps float32 variables). ``model`` itself when it is float32 already."""
+    config = keras.saving.serialize_keras_object(model)
+    converted = _float32_config(config)
+    if converted == config:
+        return model
+    rebuilt = keras.saving.deserialize_keras_object(converted)
+    rebuilt.set_weights(model.get_weights())
+    return rebuilt
+
+
+def _float32_config(config):
+    if isinstance(config, list):
+        return [_float32_config(item) for item in config]
+    if not isinstance(config, dict):
+        return config
+    config = {key: _float32_config(value) for key, value in config.items()}
+    if config.get("class_name") == "DTypePolicy":
+        config["config"] = dict(config["config"], name="float32")
+    if config.get("class_name") == "__keras_tensor__":
+        config["config"] = dict(config["config"], dtype="float32")
+    return config

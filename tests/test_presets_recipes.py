@@ -382,7 +382,7 @@ def test_a_mixed_precision_recipe_trains_in_it_and_ships_a_float32_generator(tmp
     assert str(stored.outputs[0].dtype).endswith("float32")
 
 
-def test_float32_generator_keeps_the_weights_and_the_outputs_within_bfloat16_rounding():
+def test_as_float32_keeps_the_names_the_weights_and_the_outputs_within_bfloat16_rounding():
     import keras
 
     from keras_wgan import precision
@@ -391,8 +391,9 @@ def test_float32_generator_keeps_the_weights_and_the_outputs_within_bfloat16_rou
     recipe = validate_recipe(_changed(TINY_MNIST, ("training", "dtype_policy"), "mixed_bfloat16"))
     with precision.dtype_policy("mixed_bfloat16"):
         mixed, _ = train.networks(recipe["architecture"], (28, 28, 1))
-    rebuilt = train.float32_generator(mixed)
-    assert rebuilt is not mixed and train.float32_generator(rebuilt) is rebuilt
+    rebuilt = precision.as_float32(mixed)
+    assert rebuilt is not mixed and precision.as_float32(rebuilt) is rebuilt
+    assert [layer.name for layer in rebuilt.layers] == [layer.name for layer in mixed.layers]
     for a, b in zip(mixed.get_weights(), rebuilt.get_weights()):
         np.testing.assert_array_equal(a, b)
     z = np.random.default_rng(0).normal(size=(4, 8)).astype("float32")

@@ -13,6 +13,7 @@ import pathlib
 import shutil
 import tempfile
 
+from keras_wgan import precision
 from keras_wgan.presets import measure, train
 from keras_wgan.presets.recipe import RECIPE_FILE
 
@@ -40,7 +41,7 @@ def shipped_generator(gan, recipe):
     weights when the model keeps an average."""
     if gan.ema_generator is not None:
         gan.generator.set_weights(gan.ema_generator.get_weights())
-    return train.float32_generator(gan.generator)
+    return precision.as_float32(gan.generator)
 
 
 def _write_json(path, value):

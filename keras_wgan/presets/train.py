@@ -194,32 +194,6 @@ def make_model(recipe, cls=None):
                             latent_dim=recipe["architecture"]["latent_dim"], seed=seed, **settings)
 
 
-def float32_generator(generator):
-    """``generator`` as a float32 network: the same layers (names included) rebuilt from its
-    config with every mixed-precision policy and tensor dtype made float32, holding its weights
-    (a mixed-precision layer keeps float32 variables). A preset trained under
-    ``training.dtype_policy`` thus samples in float32 wherever it is loaded."""
-    if generator.dtype_policy.name == "float32":
-        return generator
-    config = _as_float32(keras.saving.serialize_keras_object(generator))
-    rebuilt = keras.saving.deserialize_keras_object(config)
-    rebuilt.set_weights(generator.get_weights())
-    return rebuilt
-
-
-def _as_float32(config):
-    if isinstance(config, list):
-        return [_as_float32(item) for item in config]
-    if not isinstance(config, dict):
-        return config
-    config = {key: _as_float32(value) for key, value in config.items()}
-    if config.get("class_name") == "DTypePolicy":
-        config["config"] = dict(config["config"], name="float32")
-    if config.get("class_name") == "__keras_tensor__":
-        config["config"] = dict(config["config"], dtype="float32")
-    return config
-
-
 def build_model(recipe):
     """The recipe's model variant around its networks, compiled with its optimizers."""
     return compile_model(make_model(recipe), recipe)
