@@ -196,6 +196,19 @@ def npz_declaring(n_images, data=b"\0" * 784):
     return buffer.getvalue()
 
 
+def with_zip_field(data, field, value):
+    """``data`` (a zip) with every member's general-purpose flags or compression method set
+    to ``value`` in its local header and its central-directory entry."""
+    data = bytearray(data)
+    for signature, offsets in ((b"PK\x03\x04", {"flags": 6, "method": 8}),
+                               (b"PK\x01\x02", {"flags": 8, "method": 10})):
+        at = data.find(signature)
+        while at >= 0:
+            struct.pack_into("<H", data, at + offsets[field], value)
+            at = data.find(signature, at + 4)
+    return bytes(data)
+
+
 def npz_of(**arrays):
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
@@ -213,6 +226,9 @@ BAD_DOWNLOADS = {
     "compressed_zeros": "declares 2,000,000 images",
     "object_arrays": "holds x_train object(4,)",  # pickled objects: refused from the header
     "labels_past_9": "labels from 0 to 200 in y_train, not digits 0 to 9",
+    # zipfile's RuntimeError and NotImplementedError escaped as "could not download" before.
+    "encrypted_member": "is not an MNIST .npz (File 'x_train.npy' is encrypted, password required",
+    "unknown_compression": "is not an MNIST .npz (That compression method is not supported)",
 }
 
 
@@ -230,6 +246,10 @@ def test_a_bad_download_is_reported_and_nothing_is_cached(isolated, monkeypatch,
         data = npz_declaring(2 * 10**6, b"\0" * (2 * 10**6 * 784))
     elif case == "object_arrays":
         data = npz_of(x_train=np.array([None] * 4), y_train=np.zeros(4, np.uint8))
+    elif case == "encrypted_member":
+        data = with_zip_field(data, "flags", 1)
+    elif case == "unknown_compression":
+        data = with_zip_field(data, "method", 99)
     elif case == "labels_past_9":
         data = npz_of(x_train=np.zeros((4, 28, 28), np.uint8), y_train=np.array([0, 1, 2, 200], np.uint8),
                       x_test=np.zeros((2, 28, 28), np.uint8), y_test=np.zeros(2, np.uint8))

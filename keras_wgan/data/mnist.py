@@ -128,6 +128,12 @@ def _read_folder(folder, split, labels):
     return x, y
 
 
+# What zipfile and NumPy raise for a file that is no readable npz: not a zip, a cut one, an
+# encrypted member (RuntimeError), an unknown compression method (NotImplementedError).
+NPZ_ERRORS = (OSError, ValueError, KeyError, EOFError, RuntimeError, NotImplementedError,
+              zipfile.BadZipFile)
+
+
 def _npy_header(archive, name):
     """``(shape, dtype)`` that the ``.npy`` member ``name`` of an open zip declares, data unread."""
     with archive.open(name) as f:
@@ -153,7 +159,7 @@ def _read_npz(path, split):
         with zipfile.ZipFile(path) as archive:
             x_shape, x_dtype = _npy_header(archive, f"{x_name}.npy")
             y_shape, y_dtype = _npy_header(archive, f"{y_name}.npy")
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
+    except NPZ_ERRORS as e:
         raise MnistNotFoundError(
             f"{path} is not an MNIST .npz ({e}); delete it and download again"
         ) from None
@@ -171,7 +177,7 @@ def _read_npz(path, split):
     try:
         with np.load(path, allow_pickle=False) as f:
             x, y = f[x_name], f[y_name]
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
+    except NPZ_ERRORS as e:
         raise MnistNotFoundError(
             f"{path} is not an MNIST .npz ({e}); delete it and download again"
         ) from None
