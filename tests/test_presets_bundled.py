@@ -81,16 +81,18 @@ def test_metadata_holds_the_recipe_file_itself(name):
 
 @pytest.mark.parametrize("name", BUNDLED)
 def test_recipe_builds_the_stored_generator_architecture(name):
-    # The recipe's networks serialize exactly as the stored config.json: it describes the
-    # model these weights were trained as, layer for layer.
+    # The recipe's networks, as shipped (float32 whatever training.dtype_policy they trained
+    # under), serialize exactly as the stored config.json: it describes the model these
+    # weights were trained as, layer for layer.
     import keras
 
+    from keras_wgan import precision
     from keras_wgan.presets import train
     from keras_wgan.presets.recipe import load_recipe
 
     recipe = load_recipe(PRESETS_DIR / name / "recipe.json")
     keras.backend.clear_session()  # restart Keras's automatic layer names (reshape, re_lu...)
-    generator = train.make_model(recipe).generator
+    generator = precision.as_float32(train.make_model(recipe).generator)
     stored = json.loads((PRESETS_DIR / name / "config.json").read_text(encoding="utf-8"))
     assert json.loads(json.dumps(keras.saving.serialize_keras_object(generator))) == stored
 
