@@ -18,6 +18,7 @@ import keras
 
 #: the Keras dtype policies accepted, by their Keras names
 POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
+HALF_FLOATS = ("bfloat16", "float16")
 #: the command line's short names for them
 SHORT_NAMES = {"bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
 
@@ -63,13 +64,15 @@ def as_float32(model):
 
 
 def _float32_config(config):
-    if isinstance(config, list):
-        return [_float32_config(item) for item in config]
+    if isinstance(config, (list, tuple)):  # a layer call's args come as a tuple
+        return type(config)(_float32_config(item) for item in config)
     if not isinstance(config, dict):
         return config
     config = {key: _float32_config(value) for key, value in config.items()}
-    if config.get("class_name") == "DTypePolicy":
-        config["config"] = dict(config["config"], name="float32")
-    if config.get("class_name") == "__keras_tensor__":
-        config["config"] = dict(config["config"], dtype="float32")
+    inner = config.get("config")
+    if config.get("class_name") == "DTypePolicy" and inner.get("name") in POLICIES[1:]:
+        config["config"] = dict(inner, name="float32")
+    # Only the half-precision floats: an integer input (a conditional generator's labels) stays.
+    if config.get("class_name") == "__keras_tensor__" and inner.get("dtype") in HALF_FLOATS:
+        config["config"] = dict(inner, dtype="float32")
     return config

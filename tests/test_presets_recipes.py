@@ -402,3 +402,18 @@ def test_as_float32_keeps_the_names_the_weights_and_the_outputs_within_bfloat16_
     assert full.dtype == np.float32
     # bfloat16 keeps 8 bits of mantissa: outputs in [-1, 1] agree to about 2^-8 per layer.
     np.testing.assert_allclose(low, full, atol=0.05)
+
+
+def test_as_float32_leaves_a_conditional_generators_integer_labels_alone():
+    import json
+
+    import keras
+
+    from keras_wgan import architectures, precision
+
+    float32 = architectures.dcgan_generator(8, (28, 28, 1), 4, num_classes=10)
+    assert precision.as_float32(float32) is float32  # nothing to convert: the same network
+    with precision.dtype_policy("mixed_bfloat16"):
+        mixed = architectures.dcgan_generator(8, (28, 28, 1), 4, num_classes=10)
+    config = json.dumps(keras.saving.serialize_keras_object(precision.as_float32(mixed)))
+    assert "bfloat16" not in config and '"dtype": "int32"' in config
