@@ -35,7 +35,7 @@ def preset_metadata(recipe, dataset, gan, seconds, steps_done, notes, command):
     }
 
 
-def shipped_generator(gan, recipe):
+def shipped_generator(gan):
     """The network a preset ships: the trained generator's architecture (trainable, as the
     recipe builds it, in float32 whatever policy it trained under) with the generator EMA's
     weights when the model keeps an average."""
@@ -116,7 +116,7 @@ def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None):
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
     try:
         staged = staging / target.name
-        meta = _save_generator(shipped_generator(gan, recipe), staged, metadata, recipe, log)
+        meta = _save_generator(shipped_generator(gan), staged, metadata, recipe, log)
         meta["metrics"] = measure.measure(hub.load_preset(staged), recipe, prepared)
         _write_json(staged / "metadata.json", meta)  # not hashed: the weights are unchanged
         _write_json(staged / RECIPE_FILE, recipe)
