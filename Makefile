@@ -8,7 +8,7 @@ export KERAS_BACKEND ?= tensorflow
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: venv demo test test-tensorflow test-jax test-torch test-torch-slow test-slow test-margins bench-backends bench bench-input bench-quality bench-toy-recipe bench-soak presets clean
+.PHONY: venv demo test test-tensorflow test-jax test-jax-slow test-torch test-torch-slow test-slow test-margins bench-backends bench bench-input bench-quality bench-toy-recipe bench-soak presets clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,14 @@ test: test-tensorflow test-jax test-torch
 test-tensorflow: venv
 	KERAS_BACKEND=tensorflow $(PY) -m pytest -m "not slow" -n 2 --dist loadfile -q
 
+# The longest JAX runs of checks that TensorFlow's pass already makes (slow_on_jax: mostly
+# subprocess runs paying JAX's start-up and compiles) run in test-jax-slow.
 test-jax: venv
-	KERAS_BACKEND=jax $(PY) -m pytest -m "all_backends and not slow" -n 2 --dist loadfile -q
+	KERAS_BACKEND=jax $(PY) -m pytest -m "all_backends and not slow and not slow_on_jax" \
+		-n 2 --dist loadfile -q
+
+test-jax-slow: venv
+	KERAS_BACKEND=jax $(PY) -m pytest -m "all_backends and slow_on_jax and not slow" -n 2 --dist loadfile -q
 
 # One OpenMP thread per worker: two workers with torch's default two threads each on two
 # cores made a DCGAN step 10x slower (OpenMP threads spin while waiting for a descheduled one).

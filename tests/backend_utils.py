@@ -70,3 +70,15 @@ def compile_params(ids=("eager", "xla")):
 
     return [pytest.param(False, id=ids[0]),
             pytest.param(True, id=ids[1], marks=pytest.mark.slow_on_torch)]
+
+
+def one_variant_on_jax(classes, kept="WGANGP"):
+    """``classes`` as pytest parameters (ids: class names), all but ``kept`` marked
+    ``slow_on_jax``: the same save-load-fit check per variant costs 17-36 s each under JAX's
+    compiles on 2 cores. ``make test`` runs every variant on TensorFlow and the ``kept`` one
+    (the gradient penalty: the most state to carry) on JAX; ``make test-jax-slow`` the rest."""
+    import pytest
+
+    return [pytest.param(cls, id=cls.__name__,
+                         marks=() if cls.__name__ == kept else pytest.mark.slow_on_jax)
+            for cls in classes]

@@ -8,6 +8,7 @@ from keras import ops
 import keras_wgan as kw
 from keras_wgan import architectures
 from keras_wgan.layers import GradientPenalty, R1Penalty, R2Penalty
+from tests.backend_utils import one_variant_on_jax
 from tests.margins import assert_within, seed_params
 
 # Runs on every installed backend (`make test` repeats these modules under JAX).
@@ -218,7 +219,7 @@ def test_penalties_differentiate_the_critic_at_the_examples_own_labels(name, pen
 MODELS = [variant.model_class for variant in kw.models.VARIANTS.values()]
 
 
-@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", one_variant_on_jax(MODELS))
 def test_every_variant_fits_conditionally_saves_loads_and_fits_again(cls, tmp_path):
     # Two critic steps instead of the papers' five keep the run short; slices are still split.
     gan = tiny_conditional_images(cls, ema_decay=0.9,

@@ -27,6 +27,8 @@ def run_script(*args):
                           capture_output=True, text=True, timeout=300)
 
 
+# 51 s on JAX (three processes, each compiling): make test runs it on TensorFlow and PyTorch.
+@pytest.mark.slow_on_jax
 def test_killed_run_resumes_to_the_same_weights_as_a_straight_run(tmp_path):
     straight = run_script(tmp_path / "a", tmp_path / "straight.npz")
     assert straight.returncode == 0, straight.stderr[-2000:]
