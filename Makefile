@@ -28,8 +28,9 @@ test: test-tensorflow test-jax test-torch
 test-tensorflow: venv
 	KERAS_BACKEND=tensorflow $(PY) -m pytest -m "not slow" -n 2 --dist loadfile -q
 
-# The longest JAX runs of checks that TensorFlow's pass already makes (slow_on_jax: mostly
-# subprocess runs paying JAX's start-up and compiles) run in test-jax-slow.
+# The longest JAX runs of checks that the TensorFlow and PyTorch passes already make (slow_on_jax:
+# subprocess runs and per-variant save-load-fit round trips, 17-52 s each under JAX's start-up
+# and compiles) run in test-jax-slow.
 test-jax: venv
 	KERAS_BACKEND=jax $(PY) -m pytest -m "all_backends and not slow and not slow_on_jax" \
 		-n 2 --dist loadfile -q

@@ -272,7 +272,7 @@ def assert_one_line_write_error(result):
     assert lines[0].startswith("keras-wgan train: error: Could not write "), lines[0]
 
 
-@pytest.mark.slow_on_jax  # 26-38 s there; make test runs it on TensorFlow
+@pytest.mark.slow_on_jax  # 26-38 s there; make test runs it on TensorFlow and PyTorch
 def test_a_file_size_limit_ends_training_with_one_line_and_keeps_every_file(tmp_path):
     """RLIMIT_FSIZE makes writes past 40 kB fail with EFBIG, as a full disk would (no root
     needed). Before, h5py's write of the checkpoint crashed the process (exit -11)."""
@@ -312,7 +312,7 @@ def fill(disk, leave_kb):
         f.write(b"\0" * max(0, free - leave_kb * 1024))
 
 
-@pytest.mark.slow_on_jax  # 26-38 s there; make test runs it on TensorFlow
+@pytest.mark.slow_on_jax  # 26-38 s there; make test runs it on TensorFlow and PyTorch
 def test_a_full_disk_ends_training_with_one_line_keeps_every_file_and_resumes(small_disk):
     out, ckpt = small_disk / "out", small_disk / "ckpt"
     training.run(out=str(out), epochs=1, checkpoint_dir=str(ckpt), **TOY_RUN)
