@@ -70,7 +70,7 @@ def _float32_config(config):
         return config
     config = {key: _float32_config(value) for key, value in config.items()}
     inner = config.get("config")
-    if config.get("class_name") == "DTypePolicy" and inner.get("name") in POLICIES[1:]:
+    if config.get("class_name") == "DTypePolicy" and inner.get("name") in SHORT_NAMES.values():
         config["config"] = dict(inner, name="float32")
     # Only the half-precision floats: an integer input (a conditional generator's labels) stays.
     if config.get("class_name") == "__keras_tensor__" and inner.get("dtype") in HALF_FLOATS:
