@@ -5,9 +5,17 @@ import pytest
 import tensorflow as tf
 
 from keras_wgan import data
+from keras_wgan.data import tfds_source
 from keras_wgan.data.transforms import image_transform
 
 tfds = pytest.importorskip("tensorflow_datasets")
+
+
+@pytest.fixture(autouse=True)
+def network_up(monkeypatch):
+    """Every host answers: the mock data never downloads, whatever this machine's network.
+    Tests of the probe itself (below, and tests/test_reachability.py) replace it again."""
+    monkeypatch.setattr(tfds_source.reachability, "unreachable", lambda urls, **kw: None)
 
 
 def batches(ds):
@@ -133,3 +141,37 @@ def test_a_failed_download_is_one_line_naming_the_ways_around_it(tmp_path, monke
         data.image_dataset("tfds:mnist", 2, data_dir=str(tmp_path))
     message = str(info.value)
     assert "\n" not in message and "--data-dir" in message and "--data PATH" in message
+
+
+def test_an_unreachable_network_is_told_before_tfds_retries(tmp_path, monkeypatch):
+    # Offline, TFDS's own retries take about 3.5 minutes to fail; the probe answers first.
+    asked, called = [], []
+    monkeypatch.setattr(tfds_source.reachability, "unreachable",
+                        lambda urls, **kw: asked.append(list(urls)) or "storage.googleapis.com port "
+                        "443: its name does not resolve (Name or service not known)")
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare",
+                        lambda self, **kw: called.append(self.name))
+    with pytest.raises(OSError, match=r"could not download tfds:mnist \(cannot reach "
+                       r"storage.googleapis.com port 443: its name does not resolve") as info:
+        data.image_dataset("tfds:mnist", 2, data_dir=str(tmp_path))
+    assert "\n" not in str(info.value) and "--data-dir" in str(info.value)
+    assert called == []  # TFDS's download never started
+    urls = asked[0]
+    assert any("cvdf-datasets/mnist" in url for url in urls) and tfds_source.TFDS_MIRROR in urls
+
+
+def test_files_already_downloaded_or_prepared_data_skip_the_probe(tmp_path, monkeypatch):
+    probed, called = [], []
+    monkeypatch.setattr(tfds_source.reachability, "unreachable",
+                        lambda urls, **kw: probed.append(1) or "nowhere: down")
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare",
+                        lambda self, **kw: called.append(self.name))
+    (tmp_path / "downloads").mkdir()
+    (tmp_path / "downloads" / "t10k-images-idx3-ubyte.gz").write_bytes(b"copied from elsewhere")
+    with pytest.raises(FileNotFoundError):  # the patched prepare prepared nothing
+        data.image_dataset("tfds:mnist", 2, data_dir=str(tmp_path))
+    assert probed == [] and called == ["mnist"]
+    with tfds.testing.mock_data(num_examples=4):  # prepared (mock metadata): no probe either
+        monkeypatch.setattr(tfds.core.DatasetBuilder, "is_prepared", lambda self: True)
+        data.image_dataset("tfds:mnist", 2)
+    assert probed == []

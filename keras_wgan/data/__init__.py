@@ -21,7 +21,7 @@ _EXPORTS = {
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 _SUBMODULES = {"arrays", "file_checks", "folders", "idx", "images", "labels", "mnist",
-               "pipeline", "tfds_source", "toy", "transforms"}
+               "pipeline", "reachability", "tfds_source", "toy", "transforms"}
 
 __all__ = sorted(_MODULE_OF)
 

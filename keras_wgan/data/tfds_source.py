@@ -1,10 +1,11 @@
 """Any TensorFlow Datasets image set (``tfds:mnist``, ``tfds:celeb_a``, ...) as a dataset."""
 
 import difflib
+import os
 
 import numpy as np
 
-from keras_wgan.data import pipeline
+from keras_wgan.data import pipeline, reachability
 from keras_wgan.data.transforms import as_size, image_transform
 
 # CelebA's aligned faces are 218x178 (HxW) with the face in the middle. The DCGAN/WGAN-GP
@@ -15,6 +16,8 @@ CELEBA_CROP = 108
 CELEBA_SIZE = 64
 _DEFAULTS = {"celeb_a": {"crop": CELEBA_CROP, "image_size": CELEBA_SIZE}}
 _RANGES = {"uint8": (0.0, 255.0), "uint16": (0.0, 65535.0)}
+#: Where TFDS looks for an already prepared copy before the dataset's own URLs.
+TFDS_MIRROR = "https://storage.googleapis.com/tfds-data/"
 
 
 def tfds_dataset(
@@ -123,15 +126,32 @@ def _download(builder, name):
     (TFDS itself raises a requests error about connection pools after its retries)."""
     import requests
 
+    if not builder.is_prepared() and not _downloaded_before(builder):
+        # Asked before TFDS's own retries, which take about 3.5 minutes to give up offline.
+        why = reachability.unreachable([*(type(builder).url_infos or {}), TFDS_MIRROR])
+        if why is not None:
+            raise OSError(_failed_download(name, f"cannot reach {why}"))
     try:
         builder.download_and_prepare()
     except (requests.exceptions.RequestException, ConnectionError) as error:
         reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-        raise OSError(
-            f"could not download tfds:{name} ({reason}): check the network, or prepare it on a "
+        raise OSError(_failed_download(name, reason)) from None
+
+
+def _failed_download(name, reason):
+    return (f"could not download tfds:{name} ({reason}): check the network, or prepare it on a "
             "machine with one and pass data_dir= (--data-dir) pointing at the copy, or train on a "
-            "folder of images (--data PATH)"
-        ) from None
+            "folder of images (--data PATH)")
+
+
+def _downloaded_before(builder):
+    """True if TFDS's download folder holds anything: it may then prepare without a network
+    (files copied from another machine, a manual download), so no host is probed."""
+    folder = os.path.join(os.fspath(builder.data_dir_root), "downloads")
+    try:
+        return any(os.scandir(folder))
+    except OSError:
+        return False
 
 
 def _builder(tfds, name, data_dir):
