@@ -40,13 +40,35 @@ def write_with(path, write, ending=""):
     """
     path = os.fspath(path)
     temporary = f"{path}.tmp-{os.getpid()}{ending}"
+    _check_target(path)
     try:
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         write(temporary)
         os.replace(temporary, path)
     except BaseException:
         _remove_quietly(temporary)
         raise
+
+
+class NotARegularFile(OSError):
+    """The path names a folder, device, fifo or socket: renaming a file over it would replace
+    it (a device node, for root), so nothing is written."""
+
+
+def _check_target(path):
+    """Creates the folder of ``path``; refuses a target that is not a regular file, and a
+    folder path that runs through a file (makedirs would say only "File exists")."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        kind = "a folder" if os.path.isdir(path) else "a device, fifo or socket"
+        raise NotARegularFile(errno.EEXIST, f"it is {kind}, not a regular file")
+    folder = os.path.dirname(path) or "."
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except FileExistsError:
+        blocker = folder
+        while blocker and not os.path.exists(blocker):
+            blocker = os.path.dirname(blocker)
+        raise NotADirectoryError(
+            errno.ENOTDIR, f"{blocker or folder} is a file, not a folder") from None
 
 
 def replace(path, data):
@@ -104,6 +126,10 @@ def failure(path, error, what="", kept=None, fix=FIX):
     ``kept`` says what survived (default: the previous file, or that no partial file was
     left); the error's ``errno`` is carried over, so callers can still test for ENOSPC.
     """
+    if isinstance(error, NotARegularFile):
+        kept, fix = "Nothing was written", "choose the path of a file"
+    elif isinstance(error, NotADirectoryError) and kept is None:
+        kept, fix = "Nothing was written", "choose another output folder"
     if kept is None:
         kept = "The previous file is intact" if os.path.exists(path) else "No partial file was left"
     result = OutputWriteError(f"Could not write {what}{os.fspath(path)}: {cause(error)}. {kept}: {fix}.")

@@ -155,6 +155,34 @@ def case_unwritable_output_folder(tmp_path):
                                   steps_per_epoch=1, verbose=0)
 
 
+def case_checkpoint_folder_that_is_a_file(tmp_path):
+    # Was found only after the first epoch had trained, as "File exists".
+    from keras_wgan import training
+
+    (tmp_path / "a_file").write_text("a file, not a folder")
+    gan = kw.NSGAN(*tiny_toy_pair())
+    gan.compile()
+    data = kw.data.toy_dataset("ring8", 8, seed=0)
+    return lambda: training.train(gan, data, str(tmp_path / "run"), epochs=1, steps_per_epoch=1,
+                                  verbose=0, checkpoint_dir=str(tmp_path / "a_file"))
+
+
+def case_image_written_over_a_folder(tmp_path):
+    from keras_wgan import plotting
+
+    (tmp_path / "grid.png").mkdir()
+    return lambda: plotting.save_image_grid(np.zeros((4, 8, 8, 1), "float32"),
+                                               tmp_path / "grid.png")
+
+
+def case_image_written_under_a_file(tmp_path):
+    from keras_wgan import plotting
+
+    (tmp_path / "a_file").write_text("a file, not a folder")
+    return lambda: plotting.save_image_grid(np.zeros((4, 8, 8, 1), "float32"),
+                                               tmp_path / "a_file" / "grid.png")
+
+
 def case_disk_full_on_checkpoint_write(tmp_path):
     gan = kw.WGANGP(*tiny_toy_pair())
     gan.compile()
@@ -242,6 +270,9 @@ TABLE = [
     (case_checkpoint_from_another_architecture, ValueError, r"Cannot resume from .*different model or is damaged; use a new checkpoint folder"),
     (case_unknown_handle, kw.hub.UnknownPresetError, r"unknown preset 'wgan_gp/mnsit'"),
     (case_unwritable_output_folder, OSError, r"Cannot write to the output folder .*choose a writable --out folder"),
+    (case_checkpoint_folder_that_is_a_file, OSError, r"Cannot write to the checkpoint folder .*a_file \(File exists\): choose a writable --checkpoint-dir folder"),
+    (case_image_written_over_a_folder, OSError, r"Could not write image .*grid\.png: it is a folder, not a regular file\. Nothing was written: choose the path of a file"),
+    (case_image_written_under_a_file, OSError, r"Could not write image .*grid\.png: .*a_file is a file, not a folder\. Nothing was written: choose another output folder"),
     (case_critic_steps_zero, ValueError, r"critic_steps must be an integer >= 1, got 0"),
     (case_latent_dim_zero, ValueError, r"latent_dim must be an integer >= 1, got 0"),
     (case_infinite_clip_value, ValueError, r"clip_value must be a finite number > 0, got inf"),

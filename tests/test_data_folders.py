@@ -273,3 +273,16 @@ def test_a_file_that_is_not_a_regular_file_is_named_before_it_is_read(mixed_fold
     with pytest.raises(ValueError, match=expected) as info:
         data.image_dataset(mixed_folder, 2)
     assert "\n" not in str(info.value) and str(bad) in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["t10k-images-idx3-ubyte", "photo.png"])
+def test_a_fifo_or_device_given_as_the_source_is_not_called_a_single_file(tmp_path, name):
+    # A fifo named like an IDX file was "a single file: pass ... an MNIST '*-idx3-ubyte' file".
+    import os
+
+    os.mkfifo(tmp_path / name)  # reading it blocked forever
+    (tmp_path / f"zero-{name}").symlink_to("/dev/zero")  # reading it never ended
+    for source in (tmp_path / name, tmp_path / f"zero-{name}"):
+        with pytest.raises(ValueError, match=r"is not a regular file \(a fifo, device or link "
+                                             r"to one\): pass a folder of images"):
+            data.image_dataset(str(source), 2)

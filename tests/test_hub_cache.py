@@ -370,6 +370,29 @@ def test_a_device_or_fifo_named_like_an_archive_is_refused(cache, tmp_path):
     assert_clean(cache)
 
 
+def test_a_device_or_fifo_where_a_keras_file_or_preset_file_belongs_is_refused(cache, tmp_path):
+    # `keras-wgan sample pipe.keras` blocked forever; a .keras link to /dev/zero ran out of memory.
+    os.mkfifo(tmp_path / "pipe.keras")
+    (tmp_path / "zero.keras").symlink_to("/dev/zero")
+    for name in ("pipe.keras", "zero.keras"):
+        with pytest.raises(hub.HubError, match=rf"{name} is not a regular file .*point at the "
+                                               r"\.keras file itself"):
+            hub.load(tmp_path / name)
+    for name in ("config.json", "metadata.json"):
+        folder = tmp_path / f"tiny-{name}"
+        make_preset(folder)
+        (folder / name).unlink()
+        os.mkfifo(folder / name)
+        with pytest.raises(hub.HubError, match=rf"{name} is not a regular file \(a fifo"):
+            hub.load(folder)
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    os.mkfifo(folder / "model.keras")
+    with pytest.raises(hub.HubError, match=r"model.keras is not a regular file"):
+        hub.load(folder)
+    assert_clean(cache)
+
+
 @pytest.mark.parametrize("where", ["a file", "under a file"])
 def test_a_cache_that_cannot_be_a_folder_is_named_with_its_setting(tmp_path, monkeypatch,
                                                                   where):

@@ -73,6 +73,14 @@ def test_export_refuses_a_file_and_a_folder_with_files(tmp_path):
         hub.export_saved_model(model, tmp_path / "a_file")
     assert "\n" not in str(info.value)
     assert (tmp_path / "a_file").read_text() == "keep me"
+    # Under a file: was "[Errno 17] File exists: '.../a_file'".
+    with pytest.raises(NotADirectoryError, match=r"a_file is a file, not a folder, so .*a_file/"
+                                                 r"sub cannot be created; choose a new folder"):
+        hub.export_saved_model(model, tmp_path / "a_file" / "sub")
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(FileExistsError, match="pipe is a fifo or device, not a folder"):
+        hub.export_saved_model(model, tmp_path / "pipe", overwrite=True)
+    (tmp_path / "pipe").unlink()
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "notes.txt").write_text("keep me too")
     with pytest.raises(FileExistsError, match=r"full already holds files; pass overwrite=True "

@@ -98,6 +98,11 @@ def image_dataset(
             )
         if os.path.isdir(path):
             return folder_dataset(path, batch_size, crop=crop, verify_files=verify_files, labels=labels, **common)
+        if os.path.exists(path) and not os.path.isfile(path):  # reading a fifo blocks forever
+            raise ValueError(
+                f"{path} is not a regular file (a fifo, device or link to one): pass a folder of "
+                "images or an MNIST '*-idx3-ubyte[.gz]' file."
+            )
         if os.path.exists(path):
             raise ValueError(
                 f"{path} is a single file: pass the folder that holds the images, or an MNIST '*-idx3-ubyte[.gz]' file."

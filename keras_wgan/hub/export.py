@@ -32,9 +32,16 @@ def _generator_of(model):
 
 def _check_target(directory, overwrite):
     """Refuses a file, or a folder holding files unless `overwrite`; before any work is done."""
-    if directory.is_file() or (directory.exists() and not directory.is_dir()):
+    if directory.exists() and not directory.is_dir():
+        kind = "a file" if directory.is_file() else "a fifo or device"
         raise FileExistsError(
-            f"{directory} is a file, not a folder; choose a new folder for the SavedModel"
+            f"{directory} is {kind}, not a folder; choose a new folder for the SavedModel"
+        )
+    above = next((p for p in directory.absolute().parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise NotADirectoryError(
+            f"{above} is a file, not a folder, so {directory} cannot be created; choose a new "
+            "folder for the SavedModel"
         )
     if directory.is_dir() and any(directory.iterdir()) and not overwrite:
         raise FileExistsError(

@@ -12,12 +12,23 @@ from keras_wgan.hub import cache, registry
 from keras_wgan.hub.archive import check_zip, is_archive
 from keras_wgan.hub.errors import IntegrityError, PresetFormatError, UnknownPresetError
 from keras_wgan.hub.generator import PretrainedGenerator, generator_of
-from keras_wgan.hub.preset import is_preset_dir, load_preset, sha256_file
+from keras_wgan.hub.preset import (
+    CONFIG_FILE,
+    METADATA_FILE,
+    is_preset_dir,
+    load_preset,
+    sha256_file,
+)
 
 URL_SCHEMES = ("file", "http", "https")
 
 
 def _load_keras_file(path, whole_model, metadata=None):
+    if os.path.exists(path) and not os.path.isfile(path):  # a fifo blocks forever, /dev/zero never ends
+        raise PresetFormatError(
+            f"{path} is not a regular file (a fifo, device or link to one); point at the "
+            ".keras file itself"
+        )
     # Keras reports a damaged .keras file as "File not found"; name the real problem.
     if os.path.isfile(path) and not zipfile.is_zipfile(path):
         raise PresetFormatError(
@@ -55,6 +66,13 @@ def _load_local(path, whole_model):
             return load_preset(path, whole_model=whole_model)
         if (path / cache.KERAS_FILE).is_file():
             return _load_keras_file(path / cache.KERAS_FILE, whole_model)
+        odd = [name for name in (CONFIG_FILE, METADATA_FILE, cache.KERAS_FILE)
+               if os.path.lexists(path / name) and not (path / name).is_file()]
+        if odd:  # a fifo or device would block or never end: never opened
+            raise PresetFormatError(
+                f"{path / odd[0]} is not a regular file (a fifo, device, folder or broken "
+                "link); re-download the preset or re-save it"
+            )
         raise PresetFormatError(
             f"{path} is a folder but not a preset (no config.json and metadata.json); "
             "write one with keras_wgan.hub.save_preset()"

@@ -150,6 +150,8 @@ def train(gan, dataset, out_dir, epochs=10, steps_per_epoch=None, verbose="auto"
         return _restore_finished(gan, dataset, epochs, steps_per_epoch, checkpoint_dir, done,
                                  max_steps)
     _check_writable(out_dir)
+    if checkpoint_dir:
+        _check_writable(checkpoint_dir, "checkpoint folder", "--checkpoint-dir")
     real_points = None
     if len(gan.sample_shape) == 1:
         first = next(iter(dataset.unbatch().batch(1000).take(1)))
@@ -335,7 +337,7 @@ def _check_run_settings(epochs, steps_per_epoch, batch_size, critic_steps, gp_we
         validation.check_float(minutes, "minutes", above=0)
 
 
-def _check_writable(folder):
+def _check_writable(folder, what="output folder", flag="--out"):
     """Fail before training, not after the first epoch, when outputs cannot be written."""
     try:
         os.makedirs(folder, exist_ok=True)
@@ -345,8 +347,8 @@ def _check_writable(folder):
         os.remove(probe)
     except OSError as error:
         raise OSError(
-            f"Cannot write to the output folder {folder} ({error.strerror or error}): "
-            "choose a writable --out folder."
+            f"Cannot write to the {what} {folder} ({error.strerror or error}): "
+            f"choose a writable {flag} folder."
         ) from None
 
 
