@@ -11,8 +11,11 @@ import importlib
 
 from keras_wgan.app import startup_logs as _startup_logs
 
-if _startup_logs.run_as_command():  # a command, not a library import: hide TF's start-up banner
-    _startup_logs.quiet_startup()
+if _startup_logs.run_as_command():  # a command, not a library import:
+    from keras_wgan.app import backend_choice as _backend_choice
+
+    _backend_choice.exit_if_unusable()  # a bad KERAS_BACKEND: one line, not an import traceback
+    _startup_logs.quiet_startup()  # hide TF's start-up banner
 
 from keras_wgan import architectures, backend, constraints, layers, losses, models
 from keras_wgan.constraints import WeightClip

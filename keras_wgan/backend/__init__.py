@@ -13,7 +13,7 @@ import importlib
 
 import keras
 
-SUPPORTED_BACKENDS = ("tensorflow", "jax", "torch")
+from keras_wgan.app.backend_choice import SUPPORTED_BACKENDS
 
 #: What every ``backend/<name>.py`` provides, and all the rest of keras_wgan uses of it.
 PRIMITIVES = (
