@@ -93,3 +93,7 @@ def test_missing_path_and_bad_scheme():
         hub.load("./does/not/exist.tar.gz")
     with pytest.raises(ValueError, match="unsupported URL scheme 'ftp'"):
         hub.load("ftp://127.0.0.1/x.tar.gz")
+    # urlsplit's bare "Invalid IPv6 URL" was all the command line said.
+    with pytest.raises(ValueError, match=r"'http://\[::1' is not a valid URL \(Invalid IPv6 "
+                                         r"URL\); check the handle"):
+        hub.load("http://[::1")

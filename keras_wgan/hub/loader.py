@@ -87,7 +87,10 @@ def _load_local(path, whole_model):
 
 def _load_source(source, *, handle, sha256, whole_model, cache_dir, download_timeout=None):
     """Loads what `source` (a path or URL) points at, through the cache for archives/URLs."""
-    scheme = urllib.parse.urlsplit(source).scheme if "://" in source else ""
+    try:
+        scheme = urllib.parse.urlsplit(source).scheme if "://" in source else ""
+    except ValueError as error:  # "Invalid IPv6 URL", a port that is not a number...
+        raise ValueError(f"{source!r} is not a valid URL ({error}); check the handle") from None
     if scheme and scheme not in URL_SCHEMES:
         raise ValueError(
             f"unsupported URL scheme {scheme!r} in {source!r}; use file, http or https"
