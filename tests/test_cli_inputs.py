@@ -215,6 +215,32 @@ def test_export_refuses_a_file_and_a_full_folder(toy_checkpoint, tmp_path, capsy
     assert (full / "saved_model.pb").is_file() and not (full / "notes.txt").exists()
 
 
+def test_too_few_images_are_told_in_the_flags_of_the_command(tmp_path, capsys):
+    # Was "batch_size=320 is larger than the 10 images ...: use batch_size <= 10", a batch size
+    # nobody passed (critic steps x --batch-size), and for eval one it has no flag for.
+    from PIL import Image
+
+    folder = tmp_path / "ten"
+    folder.mkdir()
+    for i in range(10):
+        Image.new("L", (28, 28), 10 * i).save(folder / f"{i}.png")
+    expected = {
+        ("--batch-size", "64"): "holds 10 images, fewer than one training step reads (critic_steps "
+                                "5 x batch_size 64 = 320): lower batch_size (--batch-size) to at most 2.",
+        ("--critic-steps", "11"): "(critic_steps 11 x batch_size 64 = 704): add images (at least "
+                                  "11) or lower critic_steps (--critic-steps).",
+    }
+    for flag, words in expected.items():
+        assert cli.main(["train", "--data", str(folder), *flag, "--out", str(tmp_path / "r")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("keras-wgan train: error: ") and err.endswith(words), err
+    assert not (tmp_path / "r").exists()
+    assert cli.main(["eval", "wgan_gp/mnist", "--data", str(folder), "--n", "10"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("ten holds 10 images; eval compares against at least 100 real ones: "
+                        "point --data at more"), err
+
+
 def test_train_names_a_damaged_image_met_while_training(tmp_path, capsys):
     from tests.test_data_folders import damaged_jpeg, jpeg_bytes
 

@@ -109,14 +109,22 @@ def _toy_metrics(name, fake, seed):
     return rows
 
 
+#: Real images `eval` reads per batch, and so the fewest it compares against.
+REAL_BATCH = 100
+
+
 def _image_metrics(args, fake):
     from keras_wgan import data, evaluation
 
     (height, width), channels = fake.shape[1:3], fake.shape[3]
-    real_ds = data.image_dataset(args.data, 100, image_size=(height, width), channels=channels,
-                                 seed=args.seed)
+    try:
+        real_ds = data.image_dataset(args.data, REAL_BATCH, image_size=(height, width),
+                                     channels=channels, seed=args.seed)
+    except data.pipeline.TooFewExamples as error:
+        raise ValueError(f"{error.source} holds {error.num_examples} images; eval compares "
+                         f"against at least {REAL_BATCH} real ones: point --data at more") from None
     with data.naming_bad_files(args.data):
-        real = np.concatenate([b.numpy() for b in real_ds.take(max(1, args.n // 100))])
+        real = np.concatenate([b.numpy() for b in real_ds.take(max(1, args.n // REAL_BATCH))])
     if fake.shape[1:] != (28, 28, 1):
         swd = evaluation.sliced_wasserstein(real.reshape(len(real), -1), fake.reshape(len(fake), -1))
         return [("sliced W (pixels)", f"{swd:.4f}")]

@@ -12,6 +12,21 @@ STREAM_SHUFFLE_BUFFER = 10_000
 CACHE_MODES = ("auto", True, False)
 
 
+class TooFewExamples(ValueError):
+    """A source holds fewer examples than one batch (``drop_remainder=True``: no batch at all).
+
+    Carries ``batch_size``, ``num_examples`` and ``source`` so a caller that builds the batch
+    from its own settings (critic steps x batch size; `eval`'s fixed batch) can name those.
+    """
+
+    def __init__(self, batch_size, num_examples, source):
+        super().__init__(
+            f"batch_size={batch_size} is larger than the {num_examples} images in {source}: "
+            f"with drop_remainder=True no batch would come out; use batch_size <= {num_examples}."
+        )
+        self.batch_size, self.num_examples, self.source = batch_size, num_examples, source
+
+
 def check_batch_size(batch_size, num_examples, source):
     """Validate ``batch_size`` and return it as an int; ``num_examples`` may be None (unknown)."""
     try:
@@ -22,10 +37,7 @@ def check_batch_size(batch_size, num_examples, source):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
     batch_size = int(batch_size)
     if num_examples is not None and batch_size > num_examples:
-        raise ValueError(
-            f"batch_size={batch_size} is larger than the {num_examples} images in {source}: "
-            f"with drop_remainder=True no batch would come out; use batch_size <= {num_examples}."
-        )
+        raise TooFewExamples(batch_size, num_examples, source)
     return batch_size
 
 

@@ -250,11 +250,14 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
         dataset = keras_wgan_data.toy_dataset(toy, batch_size * steps, seed=seed, start=done,
                                               labels=bool(conditional))
     else:
-        dataset = keras_wgan_data.image_dataset(
-            data, batch_size * steps, image_size=image_size, channels=channels, seed=seed,
-            repeat=steps_per_epoch is not None, data_dir=data_dir, download=download,
-            labels="inferred" if conditional else None,
-        )
+        try:
+            dataset = keras_wgan_data.image_dataset(
+                data, batch_size * steps, image_size=image_size, channels=channels, seed=seed,
+                repeat=steps_per_epoch is not None, data_dir=data_dir, download=download,
+                labels="inferred" if conditional else None,
+            )
+        except keras_wgan_data.pipeline.TooFewExamples as error:
+            raise _too_few_images(error, batch_size, steps) from None
         spec = dataset.element_spec
         sample_shape = tuple((spec[0] if conditional else spec).shape[1:])
         _require_step_batch(batch_size, steps, sample_shape)
@@ -335,6 +338,18 @@ def _check_run_settings(epochs, steps_per_epoch, batch_size, critic_steps, gp_we
         validation.check_float(lr, "lr", above=0, float32=True)
     if minutes is not None:
         validation.check_float(minutes, "minutes", above=0)
+
+
+def _too_few_images(error, batch_size, critic_steps):
+    """`TooFewExamples` told in the run's own settings (one step reads critic_steps batches)."""
+    most = error.num_examples // critic_steps
+    fix = (f"lower batch_size (--batch-size) to at most {most}" if most else
+           f"add images (at least {critic_steps}) or lower critic_steps (--critic-steps)")
+    return ValueError(
+        f"{error.source} holds {error.num_examples} image{'' if error.num_examples == 1 else 's'}, "
+        f"fewer than one training step reads "
+        f"(critic_steps {critic_steps} x batch_size {batch_size} = {error.batch_size}): {fix}."
+    )
 
 
 def _check_writable(folder, what="output folder", flag="--out"):
