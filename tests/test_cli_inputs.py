@@ -54,6 +54,16 @@ BAD_VALUES = [
     (["eval", "wgan_gp/grid25", "--data", "toy:grid25", "--n", "1e9"], "--n"),
     (["eval", "wgan_gp/grid25", "--data", "toy:grid25", "--seed", "-3"], "--seed"),
     (["train"], "--data"),
+    # Empty strings: --data "" looked for a file named "", `sample ""` loaded the current folder.
+    (["train", "--data", " "], "--data"),
+    (TRAIN + ["--checkpoint-dir", ""], "--checkpoint-dir"),
+    (["sample", ""], "source"),
+    (["eval", "", "--data", "toy:grid25"], "source"),
+    (["eval", "wgan_gp/grid25", "--data", ""], "--data"),
+    (["export", "wgan_gp/grid25", ""], "out"),
+    (["train", "--data", "tfds:"], "tfds:mnist"),  # "Parsing builder name string  failed."
+    (TRAIN + ["--image-size", "28"], "--image-size"),  # silently ignored for toy data
+    (TRAIN + ["--channels", "3"], "--channels"),
 ]
 
 
@@ -67,6 +77,12 @@ def test_bad_values_are_refused_in_one_line(argv, flag, tmp_path, capsys):
     assert "\n" not in err and flag in err, err
     assert err.startswith(f"keras-wgan {argv[0]}: error: "), err
     assert not out.exists() and list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_an_empty_output_folder_is_refused(tmp_path, capsys):
+    assert cli.main(TRAIN + ["--out", ""]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("keras-wgan train: error: argument --out: must not be empty"), err
 
 
 def test_the_range_checks_accept_the_edges():

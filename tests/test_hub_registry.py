@@ -97,3 +97,6 @@ def test_missing_path_and_bad_scheme():
     with pytest.raises(ValueError, match=r"'http://\[::1' is not a valid URL \(Invalid IPv6 "
                                          r"URL\); check the handle"):
         hub.load("http://[::1")
+    with pytest.raises(ValueError, match=r"the handle is empty: give a preset name such as "
+                                         r"'wgan_gp/mnist', a path or a URL"):
+        hub.load("")  # loaded the current folder

@@ -79,6 +79,21 @@ def jit_setting(text):
     return settings[text.lower()]
 
 
+def text(what):
+    """An argparse ``type``: a non-empty string (an empty --out was the current folder's
+    parent's "no such file"; an empty source loaded the current folder)."""
+
+    def parse(value):
+        if not value.strip():
+            raise argparse.ArgumentTypeError(f"must not be empty: give {what}")
+        return value
+
+    return parse
+
+
+DATA = text("tfds:<name>, a folder, or toy:<name>")
+FOLDER = text("a folder path")
+SOURCE = text("a .keras file, a preset handle such as wgan_gp/mnist, a folder, archive or URL")
 COUNT = integer(1)
 SEED = integer(0, validation.MAX_SEED)
 # dcgan_generator halves the side down to a map of >= 4 pixels: an even side of at least 8.
@@ -118,8 +133,10 @@ def _add_train(sub):
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     model_argument(p)
-    p.add_argument("--data", required=True, help="tfds:<name>, a folder, or toy:<name> (below)")
-    p.add_argument("--out", default="runs/latest", help="output folder (default runs/latest)")
+    p.add_argument("--data", required=True, type=DATA,
+                   help="tfds:<name>, a folder, or toy:<name> (below)")
+    p.add_argument("--out", default="runs/latest", type=FOLDER,
+                   help="output folder (default runs/latest)")
     p.add_argument("--epochs", type=COUNT, default=10)
     p.add_argument("--steps-per-epoch", type=COUNT, default=None,
                    help="generator steps per epoch (required for toy data, which never ends)")
@@ -149,7 +166,7 @@ def _add_train(sub):
                    help="train in Keras mixed precision (float32 variables): bfloat16 pays on "
                    "CPUs with AVX512_BF16/AMX and recent GPUs (bench/mixed_precision.py); "
                    "float16 on GPUs (default: float32)")
-    p.add_argument("--checkpoint-dir", default=None,
+    p.add_argument("--checkpoint-dir", default=None, type=FOLDER,
                    help="save the full training state here every epoch; rerunning the same "
                    "command resumes from the last complete epoch (e.g. after a crash)")
     p.add_argument("--conditional", action="store_true",
@@ -157,7 +174,7 @@ def _add_train(sub):
                    "classes is read from the data): a folder with one subfolder per class, "
                    "MNIST IDX files beside their labels file, or toy:ring8 / toy:grid25 (one "
                    "class per mode); samples are drawn one class per row")
-    p.add_argument("--data-dir", default=None, help="TFDS data_dir")
+    p.add_argument("--data-dir", default=None, type=FOLDER, help="TFDS data_dir")
     p.add_argument("--no-download", action="store_true", help="TFDS: use only prepared data")
 
 
@@ -166,7 +183,7 @@ def add_run_arguments(parser, out, epochs):
     while parsing as on the ``keras-wgan`` command line (public alias:
     ``keras_wgan.training.add_run_arguments``)."""
     model_argument(parser)
-    parser.add_argument("--out", default=out, help=f"output folder ({out})")
+    parser.add_argument("--out", default=out, type=FOLDER, help=f"output folder ({out})")
     parser.add_argument("--epochs", type=COUNT, default=epochs)
     parser.add_argument("--steps-per-epoch", type=COUNT, default=None,
                         help="generator steps per epoch (default: one pass over the data)")
@@ -181,10 +198,11 @@ def _add_sample(sub):
     p = sub.add_parser("sample", help="write a grid of samples from a .keras file or a handle",
                        description="Load a model (.keras file, preset handle such as "
                        "wgan_gp/mnist, folder, archive or URL) and write an image grid.")
-    p.add_argument("source", help="a .keras file or a hub handle")
+    p.add_argument("source", type=SOURCE, help="a .keras file or a hub handle")
     p.add_argument("--n", type=integer(1, MAX_SAMPLES), default=64, help="number of samples (64)")
     p.add_argument("--seed", type=SEED, default=0)
-    p.add_argument("--out", default="samples.png", help="PNG path (samples.png)")
+    p.add_argument("--out", default="samples.png", type=text("a PNG path"),
+                   help="PNG path (samples.png)")
     p.add_argument("--label", type=integer(0), default=None,
                    help="class-conditional models: draw every sample of this class (default: "
                    "one class per row)")
@@ -194,8 +212,8 @@ def _add_export(sub):
     p = sub.add_parser("export", help="export a generator as a TensorFlow SavedModel",
                        description="Write a SavedModel whose serving_default signature maps "
                        "latent (None, latent_dim) float32 to images.")
-    p.add_argument("source", help="a .keras file or a hub handle")
-    p.add_argument("out", help="the SavedModel folder to create")
+    p.add_argument("source", type=SOURCE, help="a .keras file or a hub handle")
+    p.add_argument("out", type=FOLDER, help="the SavedModel folder to create")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a SavedModel folder that already exists at OUT")
 
@@ -206,8 +224,8 @@ def _add_eval(sub):
                        "its noise floor. 28x28x1 images: classifier FID, KID and digit "
                        "coverage with the bundled MNIST classifier.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("source", help="a .keras file or a hub handle")
-    p.add_argument("--data", required=True, help="the real data to compare with")
+    p.add_argument("source", type=SOURCE, help="a .keras file or a hub handle")
+    p.add_argument("--data", required=True, type=DATA, help="the real data to compare with")
     p.add_argument("--n", type=integer(1, MAX_EVAL_SAMPLES), default=2000,
                    help="samples to draw (2000)")
     p.add_argument("--seed", type=SEED, default=0)

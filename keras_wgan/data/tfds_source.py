@@ -155,6 +155,8 @@ def _downloaded_before(builder):
 
 
 def _builder(tfds, name, data_dir):
+    if not name.strip():  # TFDS: "Parsing builder name string  failed."
+        raise ValueError("tfds: needs a dataset name, e.g. tfds:mnist or tfds:celeb_a.")
     try:
         return tfds.builder(name, data_dir=data_dir)
     except tfds.core.registered.DatasetNotFoundError:

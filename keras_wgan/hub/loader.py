@@ -144,6 +144,9 @@ def load(handle, *, whole_model=False, cache_dir=None, download_timeout=None):
         model itself when `whole_model=True` and the preset holds one.
     """
     handle = os.fspath(handle)
+    if not str(handle).strip():  # "" loaded the current folder
+        raise ValueError("the handle is empty: give a preset name such as 'wgan_gp/mnist', a "
+                         "path or a URL")
     if registry.is_registered(handle):
         entry = registry.get_preset(handle)
         label = f"{entry['name']}/{entry['version']}"

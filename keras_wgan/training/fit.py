@@ -242,6 +242,11 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
     if toy is not None:
         if steps_per_epoch is None:
             raise ValueError("Toy data never ends: pass steps_per_epoch (--steps-per-epoch 200).")
+        ignored = [f"{name} (--{name.replace('_', '-')})" for name, value in
+                   (("image_size", image_size), ("channels", channels)) if value is not None]
+        if ignored:  # they were silently ignored
+            raise ValueError(f"{' and '.join(ignored)} shape images; {data} holds 2-D points: "
+                             "drop them, or train on images")
         if conditional:
             num_classes = _toy_classes(toy)
         done = completed_epochs(checkpoint_dir) * steps_per_epoch
