@@ -16,7 +16,19 @@ def latent_noise(n, latent_dim, seed=None):
 
     NumPy's ``default_rng(seed)``, so the noise is the same on every backend and device.
     """
-    return np.random.default_rng(seed).standard_normal((int(n), latent_dim)).astype("float32")
+    return _rng(seed).standard_normal((int(n), latent_dim)).astype("float32")
+
+
+def _rng(seed):
+    """``default_rng(seed)``, a seed NumPy refuses named in one line (its own message does not
+    say which argument: "SeedSequence expects int or sequence of ints for entropy not a")."""
+    if isinstance(seed, bool):
+        raise TypeError(f"seed must be None or an integer >= 0, got {seed!r} (bool).")
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"seed must be None or an integer >= 0 (or a NumPy Generator), got "
+                          f"{seed!r} ({type(seed).__name__}).") from None
 
 
 def class_labels(n, num_classes, labels=None, frequencies=None, seed=None):
@@ -43,6 +55,7 @@ def class_labels(n, num_classes, labels=None, frequencies=None, seed=None):
         if frequencies is not None:
             weights = np.asarray(frequencies, dtype="float64").reshape(-1)
             weights = weights / weights.sum() if weights.sum() > 0 else None
+        _rng(seed)  # a seed NumPy refuses, named in one line before int() fails on it
         rng = np.random.default_rng(None if seed is None else (int(seed), _LABEL_STREAM))
         return rng.choice(num_classes, size=int(n), p=weights).astype("int32")
     if isinstance(labels, numbers.Integral) and not isinstance(labels, bool):

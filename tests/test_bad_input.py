@@ -183,6 +183,37 @@ def case_image_written_under_a_file(tmp_path):
                                                tmp_path / "a_file" / "grid.png")
 
 
+def case_string_seed(tmp_path):
+    # NumPy's "SeedSequence expects int or sequence of ints for entropy not a" named no argument.
+    gan = kw.NSGAN(*tiny_toy_pair())
+    return lambda: gan.generate(4, seed="a")
+
+
+def case_negative_seed(tmp_path):
+    gan = kw.NSGAN(*tiny_toy_pair())
+    return lambda: gan.generate(4, seed=-1)
+
+
+def case_handle_that_is_not_a_string(tmp_path):
+    return lambda: kw.hub.load(5)
+
+
+def case_gan_saved_as_hdf5(tmp_path):
+    # "'OptimizerPair' object has no attribute 'get_config'", after writing part of the file.
+    gan = kw.WGANGP(*tiny_toy_pair())
+    gan.compile()
+    return lambda: gan.save(tmp_path / "gan.h5")
+
+
+def case_gan_saved_onto_a_fifo(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.keras")  # Keras's save blocked forever opening it
+    gan = kw.NSGAN(*tiny_toy_pair())
+    gan.compile()
+    return lambda: gan.save(tmp_path / "pipe.keras")
+
+
 def case_disk_full_on_checkpoint_write(tmp_path):
     gan = kw.WGANGP(*tiny_toy_pair())
     gan.compile()
@@ -273,6 +304,11 @@ TABLE = [
     (case_checkpoint_folder_that_is_a_file, OSError, r"Cannot write to the checkpoint folder .*a_file \(File exists\): choose a writable --checkpoint-dir folder"),
     (case_image_written_over_a_folder, OSError, r"Could not write image .*grid\.png: it is a folder, not a regular file\. Nothing was written: choose the path of a file"),
     (case_image_written_under_a_file, OSError, r"Could not write image .*grid\.png: .*a_file is a file, not a folder\. Nothing was written: choose another output folder"),
+    (case_string_seed, TypeError, r"seed must be None or an integer >= 0 \(or a NumPy Generator\), got 'a' \(str\)"),
+    (case_negative_seed, ValueError, r"seed must be None or an integer >= 0 .*got -1 \(int\)"),
+    (case_handle_that_is_not_a_string, TypeError, r"handle must be a preset name such as 'wgan_gp/mnist', a path or a URL, got 5 \(int\)"),
+    (case_gan_saved_as_hdf5, ValueError, r"gan\.h5: a GAN is saved in the native Keras format, .*Save to a \.keras path, or save the generator alone"),
+    (case_gan_saved_onto_a_fifo, ValueError, r"pipe\.keras is a folder, fifo or device, not a file: save to the path of a \.keras file"),
     (case_critic_steps_zero, ValueError, r"critic_steps must be an integer >= 1, got 0"),
     (case_latent_dim_zero, ValueError, r"latent_dim must be an integer >= 1, got 0"),
     (case_infinite_clip_value, ValueError, r"clip_value must be a finite number > 0, got inf"),

@@ -143,6 +143,9 @@ def load(handle, *, whole_model=False, cache_dir=None, download_timeout=None):
         A `PretrainedGenerator` (`generate(n, seed=None)` returns NumPy samples), or the GAN
         model itself when `whole_model=True` and the preset holds one.
     """
+    if not isinstance(handle, (str, os.PathLike)):  # os.fspath: "expected str, bytes or ..."
+        raise TypeError(f"handle must be a preset name such as 'wgan_gp/mnist', a path or a "
+                        f"URL, got {handle!r} ({type(handle).__name__})")
     handle = os.fspath(handle)
     if not str(handle).strip():  # "" loaded the current folder
         raise ValueError("the handle is empty: give a preset name such as 'wgan_gp/mnist', a "

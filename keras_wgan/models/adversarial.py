@@ -1,6 +1,7 @@
 """`AdversarialModel`: the one `train_step` behind every named model (`keras_wgan.models.named`)."""
 
 import collections.abc
+import os
 
 import keras
 import numpy as np
@@ -380,6 +381,22 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             self.generator, self.discriminator,
         )
         self.optimizer.build()
+
+    def save(self, filepath, *args, **kwargs):
+        """`keras.Model.save`, refusing the legacy HDF5 format, which holds one optimizer
+        (it failed with "'OptimizerPair' object has no attribute 'get_config'")."""
+        if str(filepath).lower().endswith((".h5", ".hdf5")):
+            raise ValueError(
+                f"{filepath}: a GAN is saved in the native Keras format, which keeps both "
+                "players and both optimizers; the legacy HDF5 format holds one optimizer. Save "
+                "to a .keras path, or save the generator alone (model.generator.save(...))"
+            )
+        if isinstance(filepath, (str, os.PathLike)):
+            path = os.fspath(filepath)
+            if os.path.exists(path) and not os.path.isfile(path):  # a fifo blocked the save
+                raise ValueError(f"{path} is a folder, fifo or device, not a file: save to the "
+                                 "path of a .keras file")
+        return super().save(filepath, *args, **kwargs)
 
     def get_compile_config(self):
         if not self.compiled:
