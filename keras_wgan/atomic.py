@@ -71,6 +71,21 @@ def _check_target(path):
             errno.ENOTDIR, f"{blocker or folder} is a file, not a folder") from None
 
 
+def check_writable(folder, what="output folder", flag="--out"):
+    """Fail before training, not after the first epoch, when outputs cannot be written."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        probe = os.path.join(folder, f".write-test-{os.getpid()}")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as error:
+        raise OSError(
+            f"Cannot write to the {what} {folder} ({error.strerror or error}): "
+            f"choose a writable {flag} folder."
+        ) from None
+
+
 def replace(path, data):
     """Make ``path`` hold ``data`` (bytes), atomically and synced to disk."""
     write_with(path, lambda temporary: _write_synced(temporary, data))

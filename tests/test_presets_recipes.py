@@ -181,6 +181,16 @@ def test_cli_refuses_bad_input_with_status_2_and_writes_nothing(tmp_path, capsys
     with pytest.raises(SystemExit) as caught:
         build.main(["--only", "wgan_gp/grid25", "--steps", "0", "--out", str(out)])
     assert caught.value.code == 2 and not out.exists()
+    assert capsys.readouterr().err == (
+        "python -m keras_wgan.presets.build: error: argument --steps: '0' is not a whole number "
+        ">= 1 (see python -m keras_wgan.presets.build --help)\n")  # one line, not the usage
+    # A presets root that cannot be written was found only when the first preset was stored,
+    # after its training (up to 90 minutes).
+    (tmp_path / "a_file").write_text("a file, not a folder")
+    code, err = _build_main(["--recipe", str(_write(tmp_path / "ok.json", TINY_TOY)), "--out",
+                             str(tmp_path / "a_file")], capsys)
+    assert code == 2 and err == [f"error: Cannot write to the presets root {tmp_path / 'a_file'} "
+                                 "(File exists): choose a writable --out folder."], err
 
 
 def test_cli_lists_the_bundled_recipes(capsys):

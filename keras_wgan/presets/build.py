@@ -50,8 +50,10 @@ def _positive_int(text):
 def parse_args(argv):
     from keras_wgan.presets import PRESETS_DIR
 
-    parser = argparse.ArgumentParser(prog="python -m keras_wgan.presets.build",
-                                     description=__doc__.split("\n")[0])
+    from keras_wgan.app.cli import Parser  # errors in one line, as on the command line
+
+    parser = Parser(prog="python -m keras_wgan.presets.build",
+                    description=__doc__.split("\n")[0])
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true",
                        help="build every recipe under the bundled presets (the default)")
@@ -107,7 +109,11 @@ def main(argv=None):
                 print(f"{handle}\t{path}")
             return 0
         recipes = selected_recipes(args)
+        from keras_wgan import atomic
         from keras_wgan.presets.builder import build_preset, measure_preset
+
+        if not args.measure:  # before an hour of training, not after it
+            atomic.check_writable(args.out, "presets root", "--out")
 
         for recipe in recipes:
             if args.measure:

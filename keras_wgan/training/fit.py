@@ -12,7 +12,7 @@ import signal
 
 import keras
 
-from keras_wgan import architectures, memory, precision
+from keras_wgan import architectures, atomic, memory, precision
 from keras_wgan import data as keras_wgan_data
 from keras_wgan.models import get_model_class, get_variant, paper_optimizers, validation
 from keras_wgan.training import callbacks, resume
@@ -149,9 +149,9 @@ def train(gan, dataset, out_dir, epochs=10, steps_per_epoch=None, verbose="auto"
     if checkpoint_dir and (done >= epochs or (max_steps is not None and steps_done >= max_steps)):
         return _restore_finished(gan, dataset, epochs, steps_per_epoch, checkpoint_dir, done,
                                  max_steps)
-    _check_writable(out_dir)
+    atomic.check_writable(out_dir)
     if checkpoint_dir:
-        _check_writable(checkpoint_dir, "checkpoint folder", "--checkpoint-dir")
+        atomic.check_writable(checkpoint_dir, "checkpoint folder", "--checkpoint-dir")
     real_points = None
     if len(gan.sample_shape) == 1:
         first = next(iter(dataset.unbatch().batch(1000).take(1)))
@@ -355,21 +355,6 @@ def _too_few_images(error, batch_size, critic_steps):
         f"fewer than one training step reads "
         f"(critic_steps {critic_steps} x batch_size {batch_size} = {error.batch_size}): {fix}."
     )
-
-
-def _check_writable(folder, what="output folder", flag="--out"):
-    """Fail before training, not after the first epoch, when outputs cannot be written."""
-    try:
-        os.makedirs(folder, exist_ok=True)
-        probe = os.path.join(folder, f".write-test-{os.getpid()}")
-        with open(probe, "w"):
-            pass
-        os.remove(probe)
-    except OSError as error:
-        raise OSError(
-            f"Cannot write to the {what} {folder} ({error.strerror or error}): "
-            f"choose a writable {flag} folder."
-        ) from None
 
 
 def completed_epochs(checkpoint_dir):
