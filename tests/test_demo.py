@@ -439,3 +439,15 @@ def test_demo_draws_the_zoo_of_every_bundled_mnist_preset(isolated):
     picture = np.asarray(Image.open(path).convert("L"))
     assert picture.shape[1] > picture.shape[0] * (len(handles) - 0.5) * 0.7  # side by side
     assert picture.std() > 30  # digits drawn, not blank panels
+
+
+def test_demo_output_folder_that_cannot_be_one_is_one_line_and_exit_2(isolated, capsys):
+    # Was "[Errno 17] File exists: '...'" and "[Errno 20] Not a directory: '...'".
+    (isolated / "a_file").write_text("keep me")
+    for out, cause in ((isolated / "a_file", "File exists"),
+                       (isolated / "a_file" / "sub", "Not a directory")):
+        assert demo.main(["--out", str(out), "--toy-steps", "0", "--mnist", "none"]) == 2
+        assert capsys.readouterr().err == (
+            f"python -m keras_wgan.demo: error: Cannot write to the output folder {out} "
+            f"({cause}): choose a writable --out folder.\n")
+    assert (isolated / "a_file").read_text() == "keep me"

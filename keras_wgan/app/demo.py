@@ -21,6 +21,7 @@ import os
 import sys
 import time
 
+from keras_wgan import atomic
 from keras_wgan.app import startup_logs
 
 PROG = "python -m keras_wgan.demo"
@@ -156,7 +157,7 @@ def main(argv=None):
     try:
         start = time.time()
         images, source, missing = _mnist_or_reason(args.mnist)
-        os.makedirs(args.out, exist_ok=True)
+        atomic.check_writable(args.out)  # "[Errno 17] File exists: ..." before
     except (OSError, ValueError) as e:  # bad --mnist or $KERAS_WGAN_MNIST, a corrupt IDX file
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
