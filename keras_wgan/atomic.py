@@ -72,7 +72,9 @@ def _check_target(path):
 
 
 def check_writable(folder, what="output folder", flag="--out"):
-    """Fail before training, not after the first epoch, when outputs cannot be written."""
+    """Create ``folder`` if missing and write and remove a probe file in it, so that a run that
+    cannot write its outputs fails before training, not after its first epoch (or a preset's
+    whole training); the message names the setting (``flag``) to change."""
     try:
         os.makedirs(folder, exist_ok=True)
         probe = os.path.join(folder, f".write-test-{os.getpid()}")
