@@ -45,7 +45,7 @@ def _through_proxy(scheme, host):
 
 def unreachable(urls, *, timeout=TIMEOUT, attempts=ATTEMPTS, pause=PAUSE):
     """None if some host of ``urls`` accepts a connection (or may, through a proxy), else
-    ``"<host>: <reason>"`` for the first host, in a few words.
+    ``"<host> port <port>: <reason>"`` for the first host, in a few words.
 
     Args:
         urls: the download's URLs; schemes other than http, https and ftp are ignored, and

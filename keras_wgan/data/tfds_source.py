@@ -149,7 +149,8 @@ def _downloaded_before(builder):
     (files copied from another machine, a manual download), so no host is probed."""
     folder = os.path.join(os.fspath(builder.data_dir_root), "downloads")
     try:
-        return any(os.scandir(folder))
+        with os.scandir(folder) as entries:
+            return any(entries)
     except OSError:
         return False
 
