@@ -21,6 +21,8 @@ import os
 import re
 import sys
 
+from keras_wgan import filekind
+
 # "<target>.tmp-<pid>", plus the ending Keras's savers check (".keras", ".weights.h5").
 _TEMPORARY = re.compile(r"\.tmp-(\d+)(\.keras|\.weights\.h5)?$")
 
@@ -57,8 +59,8 @@ class NotARegularFile(OSError):
 def _check_target(path):
     """Creates the folder of ``path``; refuses a target that is not a regular file, and a
     folder path that runs through a file (makedirs would say only "File exists")."""
-    if os.path.exists(path) and not os.path.isfile(path):
-        kind = "a folder" if os.path.isdir(path) else "a device, fifo or socket"
+    kind = filekind.odd_kind(path)
+    if kind not in (None, "a broken link"):  # the rename replaces a broken link: harmless
         raise NotARegularFile(errno.EEXIST, f"it is {kind}, not a regular file")
     folder = os.path.dirname(path) or "."
     try:

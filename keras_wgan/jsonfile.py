@@ -7,7 +7,8 @@ process was killed for memory; ``[[[...]]]`` 100,000 deep raised a RecursionErro
 
 import json
 import os
-import stat
+
+from keras_wgan import filekind
 
 # No recipe, config or metadata file comes near this (the largest bundled one is ~20 KB).
 MAX_JSON_BYTES = 16 * 2**20
@@ -25,9 +26,10 @@ def load(path, max_bytes=MAX_JSON_BYTES):
         json.JSONDecodeError, UnicodeDecodeError: not JSON, not UTF-8 (callers name the
             position); OSError: missing or unreadable.
     """
-    mode = os.stat(path).st_mode
-    if not stat.S_ISREG(mode):
-        raise JsonFileError("is not a regular file (a fifo or device would never end)")
+    os.stat(path)  # a missing or unreadable file: the caller's OSError
+    kind = filekind.odd_kind(path)
+    if kind:  # a fifo or device would never end
+        raise JsonFileError(f"is {kind}, not a regular file")
     with open(path, "rb") as f:
         raw = f.read(max_bytes + 1)
     if len(raw) > max_bytes:

@@ -308,7 +308,7 @@ TABLE = [
     (case_negative_seed, ValueError, r"seed must be None or an integer >= 0 .*got -1 \(int\)"),
     (case_handle_that_is_not_a_string, TypeError, r"handle must be a preset name such as 'wgan_gp/mnist', a path or a URL, got 5 \(int\)"),
     (case_gan_saved_as_hdf5, ValueError, r"gan\.h5: a GAN is saved in the native Keras format, .*Save to a \.keras path, or save the generator alone"),
-    (case_gan_saved_onto_a_fifo, ValueError, r"pipe\.keras is a folder, fifo or device, not a file: save to the path of a \.keras file"),
+    (case_gan_saved_onto_a_fifo, ValueError, r"pipe\.keras is a fifo, not a regular file: save to the path of a \.keras file"),
     (case_critic_steps_zero, ValueError, r"critic_steps must be an integer >= 1, got 0"),
     (case_latent_dim_zero, ValueError, r"latent_dim must be an integer >= 1, got 0"),
     (case_infinite_clip_value, ValueError, r"clip_value must be a finite number > 0, got inf"),

@@ -65,7 +65,7 @@ def test_damaged_or_foreign_files_are_one_line(tmp_path, damage):
         match = "but no data follow"
     else:
         os.mkfifo(path)  # reading it blocked forever
-        match = "is not a regular file"
+        match = r"is a fifo, not a regular file: point at the IDX file itself"
     with pytest.raises(ValueError, match=match) as info:
         read_idx(path)
     assert "\n" not in str(info.value) and str(path) in str(info.value)

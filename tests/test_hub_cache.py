@@ -362,10 +362,12 @@ def test_a_device_or_fifo_named_like_an_archive_is_refused(cache, tmp_path):
     fifo = tmp_path / "pipe.tar.gz"
     os.mkfifo(fifo)  # opening it would block forever with no writer
     (tmp_path / "zero.tar.gz").symlink_to("/dev/zero")  # reading it would never end
-    for path in (fifo, tmp_path / "zero.tar.gz"):
-        with pytest.raises(hub.HubError, match="is not a regular file"):
+    for path, kind in ((fifo, "a fifo"), (tmp_path / "zero.tar.gz", "a device")):
+        with pytest.raises(hub.HubError, match=f"is {kind}, not a regular file; point at the "
+                                               "archive itself"):
             hub.load(path)
-        with pytest.raises(hub.HubError, match="is not a regular file"):
+        with pytest.raises(hub.HubError, match=f"is {kind}, not a regular file; point at the "
+                                               "archive itself"):
             hub.load(path.as_uri())
     assert_clean(cache)
 
@@ -374,21 +376,22 @@ def test_a_device_or_fifo_where_a_keras_file_or_preset_file_belongs_is_refused(c
     # `keras-wgan sample pipe.keras` blocked forever; a .keras link to /dev/zero ran out of memory.
     os.mkfifo(tmp_path / "pipe.keras")
     (tmp_path / "zero.keras").symlink_to("/dev/zero")
-    for name in ("pipe.keras", "zero.keras"):
-        with pytest.raises(hub.HubError, match=rf"{name} is not a regular file .*point at the "
-                                               r"\.keras file itself"):
+    for name, kind in (("pipe.keras", "a fifo"), ("zero.keras", "a device")):
+        with pytest.raises(hub.HubError, match=rf"{name} is {kind}, not a regular file; point at "
+                                               r"the \.keras file itself"):
             hub.load(tmp_path / name)
     for name in ("config.json", "metadata.json"):
         folder = tmp_path / f"tiny-{name}"
         make_preset(folder)
         (folder / name).unlink()
         os.mkfifo(folder / name)
-        with pytest.raises(hub.HubError, match=rf"{name} is not a regular file \(a fifo"):
+        with pytest.raises(hub.HubError, match=rf"{name} is a fifo, not a regular file; "
+                                               "re-download the preset or re-save it"):
             hub.load(folder)
     folder = tmp_path / "saved"
     folder.mkdir()
     os.mkfifo(folder / "model.keras")
-    with pytest.raises(hub.HubError, match=r"model.keras is not a regular file"):
+    with pytest.raises(hub.HubError, match=r"model.keras is a fifo, not a regular file"):
         hub.load(folder)
     assert_clean(cache)
 

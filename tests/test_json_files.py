@@ -28,7 +28,7 @@ def hostile(path, kind):
     return path
 
 
-REASONS = {"fifo": "is not a regular file", "device": "is not a regular file",
+REASONS = {"fifo": "is a fifo, not a regular file", "device": "is a device, not a regular file",
            "deep": "nests its arrays or objects too deeply", "huge": "is over 16,777,216 bytes"}
 
 

@@ -2,11 +2,11 @@
 
 import os
 import re
-import stat
 import warnings
 
 import tensorflow as tf
 
+from keras_wgan import filekind
 from keras_wgan.data import labels as class_labels
 from keras_wgan.data import pipeline
 from keras_wgan.data.transforms import UINT8_RANGE, as_size, image_transform
@@ -65,12 +65,11 @@ def _regular_file(path):
     """``path`` when it is (or links to) a regular file; a fifo named ``x.png`` would block the
     first read forever, a device never end: one line naming it instead."""
     try:
-        mode = os.stat(path).st_mode
+        os.stat(path)
     except OSError as error:  # a broken link, or no permission to look
         raise ValueError(f"{path} cannot be read ({error.strerror}): fix or remove it.") from None
-    if not stat.S_ISREG(mode):
-        kind = ("a fifo" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or
-                stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+    kind = filekind.odd_kind(path)
+    if kind:
         raise ValueError(f"{path} is {kind}, not an image file: remove it from the folder.")
     return path
 

@@ -11,6 +11,8 @@ import zlib
 
 import numpy as np
 
+from keras_wgan import filekind
+
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
@@ -26,9 +28,9 @@ def read_idx(path):
             gzip stream included), or declares more than memory holds (the message names it).
     """
     path = os.fspath(path)
-    if os.path.exists(path) and not os.path.isfile(path):  # a fifo would block forever
-        raise ValueError(f"{path} is not a regular file (a fifo, device or folder): point at "
-                         "the IDX file itself.")
+    refusal = filekind.not_regular(path)
+    if refusal:  # a fifo would block forever
+        raise ValueError(f"{refusal}: point at the IDX file itself.")
     try:
         return _read_checked(path)
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:

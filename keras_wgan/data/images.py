@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 
+from keras_wgan import filekind
 from keras_wgan.data.arrays import array_dataset, idx_dataset
 from keras_wgan.data.folders import folder_dataset
 from keras_wgan.data.tfds_source import tfds_dataset
@@ -98,11 +99,10 @@ def image_dataset(
             )
         if os.path.isdir(path):
             return folder_dataset(path, batch_size, crop=crop, verify_files=verify_files, labels=labels, **common)
-        if os.path.exists(path) and not os.path.isfile(path):  # reading a fifo blocks forever
-            raise ValueError(
-                f"{path} is not a regular file (a fifo, device or link to one): pass a folder of "
-                "images or an MNIST '*-idx3-ubyte[.gz]' file."
-            )
+        refusal = filekind.not_regular(path)
+        if refusal:  # reading a fifo blocks forever
+            raise ValueError(f"{refusal}: pass a folder of images or an MNIST "
+                             "'*-idx3-ubyte[.gz]' file.")
         if os.path.exists(path):
             raise ValueError(
                 f"{path} is a single file: pass the folder that holds the images, or an MNIST '*-idx3-ubyte[.gz]' file."

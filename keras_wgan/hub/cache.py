@@ -29,7 +29,7 @@ import tempfile
 import time
 import urllib.parse
 
-from keras_wgan import jsonfile
+from keras_wgan import filekind, jsonfile
 from keras_wgan.hub import locking
 from keras_wgan.hub.archive import check_zip, safe_extract
 from keras_wgan.hub.download import REMOTE_SCHEMES, fetch_to
@@ -203,8 +203,8 @@ def fetch(source, *, sha256=None, handle=None, cache_dir=None, download_timeout=
     expected = sha256.lower() if sha256 else None
     if expected is None and "://" not in source:
         if not os.path.isfile(source):  # a device or fifo would never end, or never start
-            raise PresetFormatError(f"{source} is not a regular file; point at the archive "
-                                    "itself")
+            refusal = filekind.not_regular(source) or f"{source} does not exist"
+            raise PresetFormatError(f"{refusal}; point at the archive itself")
         expected = sha256_file(source)
     label = handle if handle == source else f"{handle!r} ({source})"
     key = cache_key(handle)

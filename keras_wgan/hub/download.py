@@ -24,6 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from keras_wgan import filekind
 from keras_wgan.hub.archive import ARCHIVE_SUFFIXES, max_archive_bytes, positive_env
 from keras_wgan.hub.errors import DownloadError
 
@@ -150,7 +151,8 @@ def fetch_to(source, directory, *, timeout=None, max_bytes=None, note="nothing w
     if scheme in ("", "file"):
         path = urllib.request.url2pathname(urllib.parse.urlsplit(source).path) if scheme else source
         if not os.path.isfile(path):  # a device or fifo would never end, or never start
-            raise DownloadError(f"{source} is not a regular file; point at the archive itself")
+            refusal = filekind.not_regular(path) or f"{path} does not exist"
+            raise DownloadError(f"{refusal}; point at the archive itself")
     if scheme:
         response = _open_url(source, timeout, note)
     else:

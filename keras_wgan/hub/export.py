@@ -9,6 +9,7 @@ import tempfile
 
 import keras
 
+from keras_wgan import filekind
 from keras_wgan.hub.generator import PretrainedGenerator, generator_of
 
 SERVING_INPUT = "latent"
@@ -33,7 +34,7 @@ def _generator_of(model):
 def _check_target(directory, overwrite):
     """Refuses a file, or a folder holding files unless `overwrite`; before any work is done."""
     if directory.exists() and not directory.is_dir():
-        kind = "a file" if directory.is_file() else "a fifo or device"
+        kind = "a file" if directory.is_file() else filekind.odd_kind(directory)
         raise FileExistsError(
             f"{directory} is {kind}, not a folder; choose a new folder for the SavedModel"
         )

@@ -8,6 +8,7 @@ import zipfile
 
 import keras
 
+from keras_wgan import filekind
 from keras_wgan.hub import cache, registry
 from keras_wgan.hub.archive import check_zip, is_archive
 from keras_wgan.hub.errors import IntegrityError, PresetFormatError, UnknownPresetError
@@ -24,11 +25,9 @@ URL_SCHEMES = ("file", "http", "https")
 
 
 def _load_keras_file(path, whole_model, metadata=None):
-    if os.path.exists(path) and not os.path.isfile(path):  # a fifo blocks forever, /dev/zero never ends
-        raise PresetFormatError(
-            f"{path} is not a regular file (a fifo, device or link to one); point at the "
-            ".keras file itself"
-        )
+    refusal = filekind.not_regular(path)
+    if refusal:  # a fifo blocks forever, /dev/zero never ends
+        raise PresetFormatError(f"{refusal}; point at the .keras file itself")
     # Keras reports a damaged .keras file as "File not found"; name the real problem.
     if os.path.isfile(path) and not zipfile.is_zipfile(path):
         raise PresetFormatError(
@@ -66,13 +65,11 @@ def _load_local(path, whole_model):
             return load_preset(path, whole_model=whole_model)
         if (path / cache.KERAS_FILE).is_file():
             return _load_keras_file(path / cache.KERAS_FILE, whole_model)
-        odd = [name for name in (CONFIG_FILE, METADATA_FILE, cache.KERAS_FILE)
-               if os.path.lexists(path / name) and not (path / name).is_file()]
-        if odd:  # a fifo or device would block or never end: never opened
-            raise PresetFormatError(
-                f"{path / odd[0]} is not a regular file (a fifo, device, folder or broken "
-                "link); re-download the preset or re-save it"
-            )
+        refusals = [filekind.not_regular(path / name)
+                    for name in (CONFIG_FILE, METADATA_FILE, cache.KERAS_FILE)]
+        refusals = [refusal for refusal in refusals if refusal]
+        if refusals:  # a fifo or device would block or never end: never opened
+            raise PresetFormatError(f"{refusals[0]}; re-download the preset or re-save it")
         raise PresetFormatError(
             f"{path} is a folder but not a preset (no config.json and metadata.json); "
             "write one with keras_wgan.hub.save_preset()"

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_wgan import losses, sampling
+from keras_wgan import filekind, losses, sampling
 from keras_wgan.backend import (
     Trainer,
     apply_gradients,
@@ -393,9 +393,9 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             )
         if isinstance(filepath, (str, os.PathLike)):
             path = os.fspath(filepath)
-            if os.path.exists(path) and not os.path.isfile(path):  # a fifo blocked the save
-                raise ValueError(f"{path} is a folder, fifo or device, not a file: save to the "
-                                 "path of a .keras file")
+            refusal = filekind.not_regular(path)
+            if refusal:  # a fifo blocked the save
+                raise ValueError(f"{refusal}: save to the path of a .keras file")
         return super().save(filepath, *args, **kwargs)
 
     def get_compile_config(self):
