@@ -25,6 +25,11 @@ def odd_kind(path):
         return "a broken link" if os.path.islink(path) else None
     except OSError:
         return None
+    return mode_kind(mode)
+
+
+def mode_kind(mode):
+    """`odd_kind` for a caller that has already called ``os.stat`` (its ``st_mode``)."""
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISDIR(mode):

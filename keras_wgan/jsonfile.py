@@ -26,8 +26,8 @@ def load(path, max_bytes=MAX_JSON_BYTES):
         json.JSONDecodeError, UnicodeDecodeError: not JSON, not UTF-8 (callers name the
             position); OSError: missing or unreadable.
     """
-    os.stat(path)  # a missing or unreadable file: the caller's OSError
-    kind = filekind.odd_kind(path)
+    mode = os.stat(path).st_mode  # a missing or unreadable file: the caller's OSError
+    kind = filekind.mode_kind(mode)
     if kind:  # a fifo or device would never end
         raise JsonFileError(f"is {kind}, not a regular file")
     with open(path, "rb") as f:

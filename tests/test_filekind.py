@@ -10,15 +10,16 @@ from keras_wgan import atomic, filekind
 
 
 @pytest.fixture
-def paths(tmp_path):
+def paths(tmp_path, monkeypatch):
     (tmp_path / "file").write_text("x")
     (tmp_path / "folder").mkdir()
     os.mkfifo(tmp_path / "fifo")
     (tmp_path / "device").symlink_to("/dev/null")
     (tmp_path / "link").symlink_to(tmp_path / "file")
     (tmp_path / "broken").symlink_to(tmp_path / "gone")
+    monkeypatch.chdir(tmp_path)  # a relative name: a socket path is limited to ~108 bytes
     listener = socket.socket(socket.AF_UNIX)
-    listener.bind(str(tmp_path / "socket"))
+    listener.bind("socket")
     yield tmp_path
     listener.close()
 

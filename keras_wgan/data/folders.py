@@ -65,10 +65,10 @@ def _regular_file(path):
     """``path`` when it is (or links to) a regular file; a fifo named ``x.png`` would block the
     first read forever, a device never end: one line naming it instead."""
     try:
-        os.stat(path)
+        mode = os.stat(path).st_mode
     except OSError as error:  # a broken link, or no permission to look
         raise ValueError(f"{path} cannot be read ({error.strerror}): fix or remove it.") from None
-    kind = filekind.odd_kind(path)
+    kind = filekind.mode_kind(mode)
     if kind:
         raise ValueError(f"{path} is {kind}, not an image file: remove it from the folder.")
     return path
