@@ -25,15 +25,18 @@ demo: venv
 # The whole suite on TensorFlow, then the backend-agnostic modules again on JAX and on PyTorch.
 test: test-tensorflow test-jax test-torch
 
+# Each pass ends by listing its slowest tests (over 15 s): what to mark slow as the suite grows.
+SLOWEST = --durations=12 --durations-min=15
+
 test-tensorflow: venv
-	KERAS_BACKEND=tensorflow $(PY) -m pytest -m "not slow" -n 2 --dist loadfile -q
+	KERAS_BACKEND=tensorflow $(PY) -m pytest -m "not slow" -n 2 --dist loadfile -q $(SLOWEST)
 
 # The longest JAX runs of checks that the TensorFlow and PyTorch passes already make (slow_on_jax:
 # subprocess runs and per-variant save-load-fit round trips, 17-52 s each under JAX's start-up
 # and compiles) run in test-jax-slow.
 test-jax: venv
 	KERAS_BACKEND=jax $(PY) -m pytest -m "all_backends and not slow and not slow_on_jax" \
-		-n 2 --dist loadfile -q
+		-n 2 --dist loadfile -q $(SLOWEST)
 
 test-jax-slow: venv
 	KERAS_BACKEND=jax $(PY) -m pytest -m "all_backends and slow_on_jax and not slow" -n 2 --dist loadfile -q
@@ -43,7 +46,7 @@ test-jax-slow: venv
 # The seed-statistics tests (slow_on_torch: thousands of eager steps) run in test-torch-slow.
 test-torch: venv
 	KERAS_BACKEND=torch OMP_NUM_THREADS=1 $(PY) -m pytest \
-		-m "all_backends and not slow and not slow_on_torch" -n 2 --dist loadfile -q
+		-m "all_backends and not slow and not slow_on_torch" -n 2 --dist loadfile -q $(SLOWEST)
 
 test-torch-slow: venv
 	KERAS_BACKEND=torch OMP_NUM_THREADS=1 $(PY) -m pytest -m "all_backends and slow_on_torch" -q
