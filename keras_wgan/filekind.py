@@ -14,7 +14,8 @@ def odd_kind(path):
     """How to name ``path`` when it exists but is not (a link to) a regular file, else None.
 
     Returns:
-        ``"a folder"``, ``"a fifo"``, ``"a device"``, ``"a socket"`` or ``"a broken link"``;
+        ``"a folder"``, ``"a fifo"``, ``"a device"``, ``"a socket"``, ``"a broken link"`` or
+        ``"an unusual file"``;
         ``None`` for a regular file, a link to one, nothing at all (a missing path is the
         caller's own case: it may be about to be written), or a path that cannot be looked at
         (no permission, a loop of links: opening it fails with that reason, never blocks).
@@ -50,3 +51,15 @@ def not_regular(path):
     if kind is None:
         return None
     return f"{os.fspath(path)} is {kind}, not a regular file"
+
+
+def not_a_file(path):
+    """`not_regular`'s refusal, or for a path that is not there or cannot be looked at (no
+    permission, a loop of links) one saying which; None for a regular file (or a link to one).
+    For a path that must already exist, such as an archive about to be read."""
+    refusal = not_regular(path)
+    if refusal or os.path.isfile(path):
+        return refusal
+    if os.path.lexists(path):
+        return f"{os.fspath(path)} cannot be read (no permission, or a loop of links)"
+    return f"{os.fspath(path)} does not exist"

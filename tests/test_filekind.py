@@ -38,6 +38,16 @@ def test_odd_kind_names_what_the_path_is(paths, name):
         assert refusal == f"{paths / name} is {KINDS[name]}, not a regular file"
 
 
+def test_not_a_file_also_names_a_missing_path_and_one_that_cannot_be_looked_at(paths):
+    (paths / "loop").symlink_to(paths / "loop")
+    assert filekind.not_a_file(paths / "file") is None
+    assert filekind.not_a_file(paths / "link") is None
+    assert filekind.not_a_file(paths / "fifo") == f"{paths / 'fifo'} is a fifo, not a regular file"
+    assert filekind.not_a_file(paths / "missing") == f"{paths / 'missing'} does not exist"
+    assert filekind.not_a_file(paths / "loop") == (
+        f"{paths / 'loop'} cannot be read (no permission, or a loop of links)")
+
+
 @pytest.mark.parametrize("name", ["folder", "fifo", "device", "socket"])
 def test_an_atomic_write_never_replaces_what_is_not_a_regular_file(paths, name):
     before = os.lstat(paths / name)

@@ -202,8 +202,8 @@ def fetch(source, *, sha256=None, handle=None, cache_dir=None, download_timeout=
     offline = is_offline()  # read for every source, so a mistyped setting is named at once
     expected = sha256.lower() if sha256 else None
     if expected is None and "://" not in source:
-        if not os.path.isfile(source):  # a device or fifo would never end, or never start
-            refusal = filekind.not_regular(source) or f"{source} does not exist"
+        refusal = filekind.not_a_file(source)
+        if refusal:  # a device or fifo would never end, or never start
             raise PresetFormatError(f"{refusal}; point at the archive itself")
         expected = sha256_file(source)
     label = handle if handle == source else f"{handle!r} ({source})"

@@ -150,8 +150,8 @@ def fetch_to(source, directory, *, timeout=None, max_bytes=None, note="nothing w
     scheme = urllib.parse.urlsplit(source).scheme if "://" in source else ""
     if scheme in ("", "file"):
         path = urllib.request.url2pathname(urllib.parse.urlsplit(source).path) if scheme else source
-        if not os.path.isfile(path):  # a device or fifo would never end, or never start
-            refusal = filekind.not_regular(path) or f"{path} does not exist"
+        refusal = filekind.not_a_file(path)
+        if refusal:  # a device or fifo would never end, or never start
             raise DownloadError(f"{refusal}; point at the archive itself")
     if scheme:
         response = _open_url(source, timeout, note)
