@@ -99,6 +99,7 @@ BAD_RECIPES = [
     (("architecture", "name"), "dcgan", "architecture.name is 'dcgan', which does not fit toy"),
     (("architecture", "width"), 0, "architecture.width is 0; use a whole number >= 1"),
     (("architecture", "widht"), 8, "architecture.widht is not a known field"),
+    (("architecture", "critic_width"), 8, "architecture.critic_width is not a known field"),
     (("architecture", "depth"), ..., "architecture lacks 'depth'"),
     (("optimizer", "name"), "adamax", 'optimizer must be null (the paper\'s) or an object'),
     (("optimizer", "learning_rate"), -1.0, "optimizer.learning_rate is -1.0; use a finite number > 0"),
@@ -390,6 +391,23 @@ def test_a_mixed_precision_recipe_trains_in_it_and_ships_a_float32_generator(tmp
     assert [layer.name for layer in stored.layers] == [layer.name for layer in float32_build.layers]
     assert {layer.dtype_policy.name for layer in stored.layers} == {"float32"}
     assert str(stored.outputs[0].dtype).endswith("float32")
+
+
+def test_dcgan_critic_width_sizes_the_critic_alone_and_defaults_to_width(tmp_path):
+    from keras_wgan.presets import train
+
+    def conv_filters(model):
+        return [layer.filters for layer in model.layers if hasattr(layer, "filters")]
+
+    same_gen, same_critic = train.networks(validate_recipe(TINY_MNIST)["architecture"], (28, 28, 1))
+    recipe = _changed(TINY_MNIST, ("architecture", "critic_width"), 6)
+    generator, critic = train.networks(validate_recipe(recipe)["architecture"], (28, 28, 1))
+    assert conv_filters(same_critic) == [4, 8]
+    assert conv_filters(critic) == [6, 12]
+    assert conv_filters(generator) == conv_filters(same_gen)
+    bad = _write(tmp_path / "recipe.json", _changed(recipe, ("architecture", "critic_width"), 0))
+    with pytest.raises(RecipeError, match="architecture.critic_width is 0; use a whole number >= 1"):
+        load_recipe(bad)
 
 
 def test_as_float32_keeps_the_names_the_weights_and_the_outputs_within_bfloat16_rounding():

@@ -22,8 +22,9 @@ step is trained, and a bad one is refused in one line naming the file, the field
     architecture             {"name": "mlp", "latent_dim", "width", "depth",
                              "critic_fourier_features" (null: raw coordinates),
                              "critic_fourier_scale"} or
-                             {"name": "dcgan", "latent_dim", "width", "generator_norm",
-                             "critic_norm"}
+                             {"name": "dcgan", "latent_dim", "width", "critic_width"
+                             (optional: the critic's own width; absent: "width"),
+                             "generator_norm", "critic_norm"}
     optimizer                null (the variant's paper optimizers) or {"name": "adam" |
                              "adamw" | "rmsprop" | "sgd", "learning_rate", "end_learning_rate"
                              (linear decay to it over each optimizer's own updates; absent or
@@ -75,6 +76,7 @@ ARCHITECTURES = {
             "critic_fourier_features": (False, "int_or_null"),
             "critic_fourier_scale": (False, "float")},
     "dcgan": {"latent_dim": (True, "int"), "width": (True, "int"),
+              "critic_width": (False, "int"),
               "generator_norm": (False, "norm"), "critic_norm": (False, "norm")},
 }
 DATA_SOURCES = {"toy": ("name", "note"), "mnist": ("split", "note")}

@@ -163,7 +163,8 @@ def networks(architecture, sample_shape, num_classes=None):
                                           architecture["width"],
                                           norm=architecture.get("generator_norm", "batch"),
                                           **classes),
-            architectures.dcgan_critic(sample_shape, architecture["width"],
+            architectures.dcgan_critic(sample_shape,
+                                       architecture.get("critic_width", architecture["width"]),
                                        norm=architecture.get("critic_norm"), **classes))
 
 
