@@ -4,6 +4,7 @@ import copy
 import gzip
 import json
 import pathlib
+import re
 import struct
 import subprocess
 import sys
@@ -250,6 +251,39 @@ def test_tiny_mnist_recipe_builds_from_the_one_mnist_finder(tmp_path, monkeypatc
     assert lines[0] == "training test/tiny_mnist for 2 steps on 40 images"
     generator = kw.NSGAN.from_preset(str(tmp_path / "presets" / "test" / "tiny_mnist"))
     assert generator.generate(3, seed=0).shape == (3, 28, 28, 1)
+
+
+def test_measuring_during_a_build_logs_progress_and_leaves_training_as_it_was(tmp_path):
+    recipe = copy.deepcopy(TINY_TOY)
+    recipe["training"].update(steps=5, steps_per_fit=2)
+    recipe["model"].update(ema_decay=0.9, ema_start=1)
+    recipe = validate_recipe(recipe)
+    plain, measured = [], []
+    builder.build_preset(recipe, tmp_path / "plain", log=plain.append)
+    meta = builder.build_preset(recipe, tmp_path / "measured", log=measured.append,
+                                measure_every=3)
+    progress = [line for line in measured if line.startswith("  measured at step")]
+    # Chunks end at steps 2, 4 and 5: only the one at 4 passes a multiple of 3.
+    assert len(progress) == 1 and progress[0].startswith("  measured at step 4 (EMA generator, ")
+    assert "modes_covered " in progress[0] and "hq_rate " in progress[0]
+    def losses(lines):  # the step lines without their clock
+        return [re.sub(r"\(\d+ s\)", "", line) for line in lines if line.startswith("  step")]
+
+    assert losses(measured) == losses(plain) and len(losses(plain)) == 3
+    folders = [root / "test" / "tiny_grid" for root in (tmp_path / "plain", tmp_path / "measured")]
+    weights = [kw.hub.load(str(folder)).get_weights() for folder in folders]
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)
+    assert meta["metrics"] == json.loads((folders[0] / "metadata.json").read_text())["metrics"]
+
+
+def test_measure_every_is_refused_with_measure_in_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as caught:
+        build.main(["--only", "wgan_gp/grid25", "--measure", "--measure-every", "5",
+                    "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and len(err.splitlines()) == 1
+    assert "--measure-every measures while training; --measure measures the stored" in err
 
 
 def test_a_failed_build_keeps_the_previous_preset(tmp_path, monkeypatch):

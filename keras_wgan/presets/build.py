@@ -4,6 +4,7 @@
     python -m keras_wgan.presets.build --only wgan_gp/mnist        # one, by handle
     python -m keras_wgan.presets.build --recipe my/recipe.json --out /tmp/presets
     python -m keras_wgan.presets.build --only wgan_gp/grid25 --steps 5 --out /tmp/smoke
+    python -m keras_wgan.presets.build --only wgan/mnist --measure-every 3000   # log progress
     python -m keras_wgan.presets.build --plot-toy docs/grid25_preset.png
 
 Each preset is trained by the ``recipe.json`` beside it (`keras_wgan.presets.recipe`), measured
@@ -73,9 +74,18 @@ def parse_args(argv):
     parser.add_argument("--steps", type=_positive_int,
                         help="train this many generator steps instead (smoke runs; not for "
                              "shipping)")
+    parser.add_argument("--measure-every", metavar="N", type=_positive_int,
+                        help="while training, also measure the generator (its EMA) by the "
+                             "recipe's protocol every N generator steps and log the numbers "
+                             "(checked after each steps_per_fit chunk; the metadata keeps the "
+                             "final ones)")
     parser.add_argument("--mnist-dir", help="folder of MNIST IDX files (default: "
                                             "$KERAS_WGAN_MNIST, else ../shared/data/mnist)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.measure and args.measure_every:
+        parser.error("--measure-every measures while training; --measure measures the stored "
+                     "presets without training: give one of them")
+    return args
 
 
 def selected_recipes(args):
@@ -120,6 +130,7 @@ def main(argv=None):
                 measure_preset(recipe, args.out, mnist_dir=args.mnist_dir)
                 continue
             build_preset(recipe, args.out, mnist_dir=args.mnist_dir,
+                         measure_every=args.measure_every,
                          command=" ".join(["python -m keras_wgan.presets.build", *argv]))
     except (ValueError, LookupError, OSError) as error:  # RecipeError, MNIST, hub errors...
         lines = str(error).strip().splitlines()

@@ -12,6 +12,7 @@ import os
 import pathlib
 import shutil
 import tempfile
+import time
 
 from keras_wgan import precision
 from keras_wgan.presets import measure, train
@@ -84,7 +85,39 @@ def _save_generator(generator, staged, metadata, recipe, log):
         return hub.save_preset(generator, staged, metadata=metadata, weights_dtype="float32")
 
 
-def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None):
+def progress_measurer(recipe, prepared, every, log):
+    """An ``after_chunk`` hook (`keras_wgan.presets.train.fit_within`) that measures the
+    generator in training by the recipe's protocol each time the steps done pass a multiple of
+    ``every``, and logs the metrics' numbers: how a long build is going, before it ends.
+
+    It measures what the preset would ship (the EMA generator when the model keeps one), in
+    inference mode and from the protocol's own NumPy-seeded noise, so it leaves training as it
+    was: the same weights come out with or without it. Its time is not training time.
+    """
+    from keras_wgan import hub
+
+    last = [0]
+
+    def after_chunk(gan, done):
+        passed = done // every > last[0] // every
+        last[0] = done
+        if not passed:
+            return
+        start = time.perf_counter()
+        network = gan.ema_generator if gan.ema_generator is not None else gan.generator
+        view = hub.PretrainedGenerator(network, latent_dim=gan.latent_dim,
+                                       num_classes=train.num_classes(recipe))
+        metrics = measure.measure(view, recipe, prepared)
+        numbers = ", ".join(f"{key} {value}" for key, value in metrics.items()
+                            if isinstance(value, (int, float)) and not isinstance(value, bool))
+        which = "EMA generator" if gan.ema_generator is not None else "generator"
+        log(f"  measured at step {done} ({which}, {time.perf_counter() - start:.0f} s): "
+            f"{numbers}")
+
+    return after_chunk
+
+
+def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None, measure_every=None):
     """Trains ``recipe``, measures the stored weights and writes ``<root>/<recipe name>/``.
 
     Args:
@@ -93,6 +126,8 @@ def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None):
         mnist_dir: where MNIST is (see `keras_wgan.data.mnist.find_mnist`).
         log: where progress lines go (None: nowhere).
         command: the command line recorded as ``built_by``.
+        measure_every: also measure the generator in training every this many generator
+            steps and log it (`progress_measurer`); the metadata keeps the final metrics only.
 
     Returns:
         The preset's metadata, metrics included.
@@ -104,11 +139,12 @@ def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None):
     real, dataset = train.load_real(recipe, mnist_dir)  # before training: a missing MNIST fails fast
     log(f"training {recipe['name']} for {recipe['training']['steps']} steps"
         + (f" on {len(real):,} images" if real is not None else ""))
-    gan, seconds, steps_done = train.train(recipe, real, log=log)
+    prepared = measure.prepare(recipe, real, mnist_dir)
+    progress = measure_every and progress_measurer(recipe, prepared, measure_every, log)
+    gan, seconds, steps_done = train.train(recipe, real, log=log, after_chunk=progress)
     if steps_done < recipe["training"]["steps"]:
         log(f"  training.budget_seconds ran out after {steps_done} step"
             + ("" if steps_done == 1 else "s"))
-    prepared = measure.prepare(recipe, real, mnist_dir)
     metadata = preset_metadata(recipe, dataset, gan, seconds, steps_done, prepared.get("notes", {}),
                                command or f"python -m keras_wgan.presets.build --only "
                                           f"{recipe['name']}")

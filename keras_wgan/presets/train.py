@@ -249,9 +249,12 @@ class _Deadline(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def fit_within(gan, dataset, steps, chunk=500, log=None, budget_seconds=None):
+def fit_within(gan, dataset, steps, chunk=500, log=None, budget_seconds=None, after_chunk=None):
     """`fit_steps` that also stops at the first generator step that ends after
     ``budget_seconds`` of training.
+
+    ``after_chunk(gan, steps done)``, if given, runs after each `fit` call, outside the
+    training seconds (a progress measurement: `keras_wgan.presets.builder`).
 
     Returns ``(training seconds, generator steps done)``.
     """
@@ -267,11 +270,14 @@ def fit_within(gan, dataset, steps, chunk=500, log=None, budget_seconds=None):
         if log:
             scalars = ", ".join(f"{k} {v[-1]:.3g}" for k, v in history.items())
             log(f"  step {done}/{steps} ({seconds:.0f} s): {scalars}")
+        if after_chunk:
+            after_chunk(gan, done)
     return seconds, done
 
 
-def train(recipe, real=None, log=None):
-    """Train the recipe's model on ``real`` (from `load_real`).
+def train(recipe, real=None, log=None, after_chunk=None):
+    """Train the recipe's model on ``real`` (from `load_real`); ``after_chunk``: see
+    `fit_within`.
 
     Returns ``(gan, training seconds, generator steps done)``: fewer steps than the recipe's
     only when its ``training.budget_seconds`` ran out first.
@@ -280,5 +286,5 @@ def train(recipe, real=None, log=None):
     stream = real_stream(recipe, real, gan.critic_steps)
     training = recipe["training"]
     seconds, done = fit_within(gan, stream, training["steps"], training.get("steps_per_fit", 500),
-                               log, training.get("budget_seconds"))
+                               log, training.get("budget_seconds"), after_chunk)
     return gan, seconds, done
