@@ -88,9 +88,22 @@ def test_package_presets_dir_is_scanned():
         assert json.loads(path.read_text())["format"] == "keras_wgan.preset"
 
 
-def test_missing_path_and_bad_scheme():
+def test_missing_path():
     with pytest.raises(FileNotFoundError, match="no such preset file or folder"):
         hub.load("./does/not/exist.tar.gz")
+
+
+def test_a_broken_link_and_a_loop_of_links_are_named_not_called_missing(tmp_path):
+    broken, loop = tmp_path / "broken.tar.gz", tmp_path / "loop.tar.gz"
+    broken.symlink_to(tmp_path / "gone.tar.gz")
+    loop.symlink_to(loop)
+    with pytest.raises(FileNotFoundError, match=r"'.*broken.tar.gz' is a broken link; point it"):
+        hub.load(str(broken))
+    with pytest.raises(FileNotFoundError, match=r"is a link that cannot be followed \(a loop"):
+        hub.load(str(loop))
+
+
+def test_bad_scheme():
     with pytest.raises(ValueError, match="unsupported URL scheme 'ftp'"):
         hub.load("ftp://127.0.0.1/x.tar.gz")
     # urlsplit's bare "Invalid IPv6 URL" was all the command line said.

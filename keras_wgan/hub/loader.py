@@ -94,8 +94,13 @@ def _load_source(source, *, handle, sha256, whole_model, cache_dir, download_tim
         )
     if not scheme:
         path = pathlib.Path(source).expanduser()
-        if not path.exists():
+        if not os.path.lexists(path):
             raise FileNotFoundError(f"no such preset file or folder: {source!r}; check the path")
+        if not path.exists():  # a link to nothing, or a loop of links
+            what = ("a broken link" if filekind.odd_kind(path) == "a broken link"
+                    else "a link that cannot be followed (a loop of links)")
+            raise FileNotFoundError(f"the preset path {source!r} is {what}; point it at a "
+                                    "preset file or folder")
         if not is_archive(path):
             if sha256 and path.is_file():
                 got = sha256_file(path)
