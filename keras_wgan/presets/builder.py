@@ -104,13 +104,14 @@ def progress_measurer(recipe, prepared, every, log):
         if not passed:
             return
         start = time.perf_counter()
-        network = gan.ema_generator if gan.ema_generator is not None else gan.generator
-        view = hub.PretrainedGenerator(network, latent_dim=gan.latent_dim,
+        averaged = gan.ema_generator is not None
+        view = hub.PretrainedGenerator(gan.ema_generator if averaged else gan.generator,
+                                       latent_dim=gan.latent_dim,
                                        num_classes=train.num_classes(recipe))
         metrics = measure.measure(view, recipe, prepared)
         numbers = ", ".join(f"{key} {value}" for key, value in metrics.items()
                             if isinstance(value, (int, float)) and not isinstance(value, bool))
-        which = "EMA generator" if gan.ema_generator is not None else "generator"
+        which = "EMA generator" if averaged else "generator"
         log(f"  measured at step {done} ({which}, {time.perf_counter() - start:.0f} s): "
             f"{numbers}")
 

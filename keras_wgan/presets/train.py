@@ -187,8 +187,10 @@ def make_model(recipe, cls=None):
     architecture = recipe["architecture"]
     memory.require_networks_fit(
         lambda: networks(architecture, sample_shape, num_classes(recipe)),
-        f"the recipe's architecture.width {architecture['width']} and architecture.latent_dim "
-        f"{architecture['latent_dim']}")
+        f"the recipe's architecture.width {architecture['width']}"
+        + (f", architecture.critic_width {architecture['critic_width']}"
+           if "critic_width" in architecture else "")
+        + f" and architecture.latent_dim {architecture['latent_dim']}")
     with precision.dtype_policy(recipe["training"].get("dtype_policy")):
         generator, critic = networks(architecture, sample_shape, num_classes(recipe))
         return (cls or own)(generator=generator, discriminator=critic,
