@@ -65,6 +65,8 @@ def test_unprepared_without_download_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"tfds:mnist is not prepared in .*pass download=True") as info:
         data.image_dataset("tfds:mnist", 2, data_dir=str(tmp_path), download=False)
     assert "\n" not in str(info.value)
+    # The command line's user is told the flags, not only the Python arguments.
+    assert "drop --no-download" in str(info.value) and "(--data-dir)" in str(info.value)
 
 
 @pytest.mark.parametrize("name, close", [("mnsit", "tfds:mnist"), ("celeba", "tfds:celeb_a"), ("zzzzqqq", None)])

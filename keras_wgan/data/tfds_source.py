@@ -87,8 +87,8 @@ def tfds_dataset(
         )
     except AssertionError as e:  # TFDS's way of saying "not prepared"
         raise FileNotFoundError(
-            f"tfds:{name} is not prepared in {builder.data_dir}: pass download=True, or data_dir= "
-            "pointing at a prepared copy."
+            f"tfds:{name} is not prepared in {builder.data_dir}: pass download=True (on the command "
+            "line: drop --no-download), or data_dir= (--data-dir) pointing at a prepared copy."
         ) from e
     n = int(ds.cardinality())
     n = n if n >= 0 else None
