@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from train_step import timed_fit  # noqa: E402
 
+from keras_wgan import precision  # noqa: E402
 from keras_wgan.presets import train  # noqa: E402
 
 BATCH, LATENT = 64, 128
@@ -53,12 +54,10 @@ def recipe(variant, width, policy):
 
 
 def cpu_bfloat16_flags():
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-    except OSError:
+    flags = precision.cpu_feature_flags()
+    if flags is None:
         return "unknown (no /proc/cpuinfo)"
-    found = [flag for flag in ("avx512_bf16", "amx_bf16") if flag in flags]
+    found = sorted(flags & precision.BFLOAT16_CPU_FLAGS)
     return ", ".join(found) if found else "none (bfloat16 is emulated)"
 
 

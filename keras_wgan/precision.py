@@ -13,6 +13,8 @@ recent GPUs and TPUs: `bench/mixed_precision.py` prints the ratio on the machine
 """
 
 import contextlib
+import functools
+import warnings
 
 import keras
 
@@ -28,14 +30,44 @@ def check_policy(name, what="dtype_policy"):
     name = "float32" if name is None else name
     if name not in POLICIES:
         raise ValueError(f"{what}={name!r}: use one of {', '.join(map(repr, POLICIES))}")
-    if name == "mixed_float16" and keras.backend.backend() == "torch":
+    if name != "float32" and keras.backend.backend() == "torch":
         import torch
 
-        if not torch.cuda.is_available():
+        if torch.cuda.is_available():
+            return name
+        if name == "mixed_float16":
             raise ValueError(f"{what}={name!r}: float16 mixed precision needs a GPU under "
                              "PyTorch (no float16 convolution backward on the CPU); use bfloat16 "
                              "(--mixed-precision bfloat16, dtype_policy='mixed_bfloat16')")
+        if not torch_trains_bfloat16_convolutions():
+            raise ValueError(f"{what}={name!r}: PyTorch cannot train bfloat16 convolutions on "
+                             "this CPU (its fallback kernel fails on a one-channel output, as "
+                             "an image generator's last layer; the oneDNN kernels need "
+                             "AVX-512); train in float32 (drop --mixed-precision), or use "
+                             "KERAS_BACKEND=tensorflow or jax")
     return name
+
+
+@functools.cache
+def torch_trains_bfloat16_convolutions():
+    """Whether PyTorch's CPU kernels differentiate a bfloat16 convolution the way Keras calls it
+    (an NHWC input and an HWIO kernel, both permuted) with one output channel, as the last
+    layer of a grey-image generator has.
+
+    Where oneDNN has no bfloat16 kernels (a CPU without AVX-512, such as an AVX2-only AMD
+    EPYC), torch 2.13 falls back to ``slow_conv2d``, whose weight gradient then fails with
+    "grad_weight must be contiguous"; the probe (milliseconds) runs that case once.
+    """
+    import torch
+
+    kernel = torch.zeros((3, 3, 4, 1), requires_grad=True)
+    images = torch.zeros((1, 6, 6, 4), dtype=torch.bfloat16).permute(0, 3, 1, 2)
+    try:
+        output = torch.nn.functional.conv2d(images, kernel.to(torch.bfloat16).permute(3, 2, 0, 1))
+        torch.autograd.grad(output.float().sum(), [kernel])
+    except RuntimeError:
+        return False
+    return True
 
 
 @contextlib.contextmanager
@@ -48,6 +80,66 @@ def dtype_policy(name):
         yield
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+#: The CPU feature flags (Linux ``/proc/cpuinfo``) of bfloat16 arithmetic: x86's AVX512_BF16 and
+#: AMX (``amx_bf16``), Arm's BF16 (``flags`` on x86, ``Features`` on Arm).
+BFLOAT16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "bf16"})
+
+
+def cpu_feature_flags(cpuinfo="/proc/cpuinfo"):
+    """The set of this CPU's feature flags as Linux lists them (``flags`` on x86, ``Features``
+    on Arm), or None when there are none to read (not Linux)."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as file:
+            lines = file.read(4_000_000).splitlines()
+    except OSError:
+        return None
+    flags = set()
+    for line in lines:
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            flags.update(value.split())
+    return flags or None
+
+
+def cpu_computes_bfloat16(cpuinfo="/proc/cpuinfo"):
+    """True when this CPU has bfloat16 arithmetic (`BFLOAT16_CPU_FLAGS`), False when its feature
+    flags lack it, None when they cannot be read (not Linux)."""
+    flags = cpu_feature_flags(cpuinfo)
+    return None if flags is None else bool(flags & BFLOAT16_CPU_FLAGS)
+
+
+class EmulatedBfloat16Warning(UserWarning):
+    """Training in ``mixed_bfloat16`` on a CPU that has no bfloat16 arithmetic."""
+
+
+def warn_if_emulated(name, float32_instead, on_accelerator=None, computes_bfloat16=None):
+    """Warns (`EmulatedBfloat16Warning`, one line ending in ``float32_instead``, the way to train
+    in float32 at the caller) when ``name`` is ``mixed_bfloat16`` and the networks would train
+    on a CPU without bfloat16 instructions; returns the message, or None.
+
+    There the kernels emulate bfloat16: on an AVX2-only AMD EPYC (2 cores, no AVX-512) the
+    28x28 DCGAN steps of the MNIST recipes ran 5.6-11x *slower* than in float32 under TensorFlow
+    (0.09-0.18x its speed, the wider the slower: ``bench/results/mixed_precision_cpu_avx2.txt``),
+    where a CPU with AVX512_BF16 and AMX ran them 1.2-1.5x faster. ``on_accelerator`` and ``computes_bfloat16`` default to what the
+    active backend sees (`keras_wgan.backend.has_accelerator`) and `cpu_computes_bfloat16`.
+    """
+    if name != "mixed_bfloat16":
+        return None
+    if on_accelerator is None:
+        from keras_wgan import backend
+
+        on_accelerator = backend.has_accelerator()
+    if computes_bfloat16 is None:
+        computes_bfloat16 = cpu_computes_bfloat16()
+    if on_accelerator or computes_bfloat16 is not False:
+        return None
+    message = ("this CPU has no bfloat16 instructions (AVX512_BF16, AMX or Arm BF16), so "
+               "mixed_bfloat16 is emulated: 5-11x slower than float32 on the one such CPU "
+               f"measured (bench/mixed_precision.py); {float32_instead}")
+    warnings.warn(message, EmulatedBfloat16Warning, stacklevel=2)
+    return message
 
 
 def as_float32(model):

@@ -6,6 +6,7 @@ import pytest
 from keras import ops
 
 import keras_wgan as kw
+from keras_wgan import precision
 from tests.conftest import tiny_image_pair
 
 pytestmark = pytest.mark.all_backends
@@ -21,12 +22,19 @@ def policy(request):
 # PyTorch has no float16 convolution backward on the CPU ("slow_conv2d: grad_weight must be
 # contiguous" in torch 2.13): the image models train there in bfloat16, and in float16 on GPUs.
 TORCH_CPU = keras.backend.backend() == "torch" and not kw.backend.has_accelerator()
+# And on a CPU without AVX-512 it cannot differentiate a bfloat16 convolution with one output
+# channel (`keras_wgan.precision.torch_trains_bfloat16_convolutions`): bfloat16 is refused there.
+TORCH_CPU_WITHOUT_BFLOAT16 = TORCH_CPU and not precision.torch_trains_bfloat16_convolutions()
 
 
 @pytest.mark.parametrize("policy", [
     pytest.param("mixed_float16", marks=pytest.mark.skipif(
         TORCH_CPU, reason="torch has no float16 convolution backward on the CPU")),
-    "mixed_bfloat16"], indirect=True)
+    pytest.param("mixed_bfloat16", marks=pytest.mark.skipif(
+        TORCH_CPU_WITHOUT_BFLOAT16, reason="torch has no bfloat16 convolution backward on this "
+        "CPU (no AVX-512), where keras_wgan refuses bfloat16 (test_bfloat16_on_torch_is_"
+        "refused_where_its_convolutions_cannot_train)")),
+], indirect=True)
 @pytest.mark.parametrize("cls", [kw.NSGAN, kw.WGAN, kw.WGANGP], ids=lambda c: c.__name__)
 def test_models_train_with_finite_losses(policy, cls):
     generator, critic = tiny_image_pair()
@@ -77,8 +85,9 @@ def test_penalty_under_float16_matches_float32_on_a_linear_critic(policy, first,
 
 # --- one build under a policy: keras_wgan.precision, the command line, training.run ---------
 
-def test_dtype_policy_is_set_inside_the_block_only_and_put_back_after_an_error():
-    from keras_wgan import precision
+def test_dtype_policy_is_set_inside_the_block_only_and_put_back_after_an_error(monkeypatch):
+    # What the block does, wherever bfloat16 is allowed (torch refuses it on some CPUs).
+    monkeypatch.setattr(precision, "torch_trains_bfloat16_convolutions", lambda: True)
 
     assert keras.config.dtype_policy().name == "float32"
     with pytest.raises(RuntimeError, match="boom"):
@@ -92,13 +101,30 @@ def test_dtype_policy_is_set_inside_the_block_only_and_put_back_after_an_error()
     assert precision.check_policy(None) == "float32"
 
 
-def test_command_line_trains_in_bfloat16_and_its_outputs_read_as_float32(tmp_path, capsys):
+@pytest.mark.parametrize("cpu_has_bfloat16", [False, True])
+def test_command_line_trains_in_bfloat16_and_its_outputs_read_as_float32(
+        tmp_path, capsys, monkeypatch, cpu_has_bfloat16):
     from keras_wgan.app import cli
 
+    monkeypatch.setattr(precision, "cpu_computes_bfloat16", lambda: cpu_has_bfloat16)
+    # The toy's networks are MLPs: torch trains them in bfloat16 even where it cannot train a
+    # bfloat16 convolution (the refusal is tested below).
+    monkeypatch.setattr(precision, "torch_trains_bfloat16_convolutions", lambda: True)
     out = tmp_path / "run"
-    assert cli.main(["train", "--data", "toy:ring8", "--mixed-precision", "bfloat16",
+    code = cli.main(["train", "--data", "toy:ring8", "--mixed-precision", "bfloat16",
                      "--epochs", "2", "--steps-per-epoch", "2", "--width", "8",
-                     "--out", str(out)]) == 0, capsys.readouterr().err
+                     "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    # Where the CPU would emulate bfloat16 the run says so in one line, and trains anyway.
+    warned = [line for line in err.splitlines() if "bfloat16" in line]
+    if cpu_has_bfloat16 or kw.backend.has_accelerator():
+        assert warned == [], err
+    else:
+        assert len(warned) == 1 and warned[0].startswith(
+            "keras-wgan train: warning: this CPU has no bfloat16 instructions"), err
+        assert warned[0].endswith("train in float32 instead: drop --mixed-precision "
+                                  "(dtype_policy=None)"), err
     # The critic's contours were drawn (matplotlib refused bfloat16 scores before).
     assert (out / "curves.png").is_file() and len(list((out / "samples").iterdir())) == 2
     gan = keras.saving.load_model(out / "checkpoint.keras")
@@ -118,3 +144,88 @@ def test_float16_on_torch_cpu_is_refused_before_anything_is_written(tmp_path, ca
     err = capsys.readouterr().err
     assert "float16 mixed precision needs a GPU under PyTorch" in err and "\n" == err[-1]
     assert not (tmp_path / "run").exists()
+
+
+def test_bfloat16_on_torch_is_refused_where_its_convolutions_cannot_train(
+        tmp_path, capsys, monkeypatch):
+    from keras_wgan.app import cli
+
+    monkeypatch.setattr(precision, "torch_trains_bfloat16_convolutions", lambda: False)
+    refused = TORCH_CPU  # on a GPU, and on the other backends, the probe is not consulted
+    code = cli.main(["train", "--data", "toy:ring8", "--mixed-precision", "bfloat16",
+                     "--epochs", "1", "--steps-per-epoch", "1", "--width", "8",
+                     "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    if not refused:
+        assert code == 0, err
+        return
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith("keras-wgan train: error: dtype_policy='mixed_bfloat16': PyTorch "
+                          "cannot train bfloat16 convolutions on this CPU"), err
+    assert err.rstrip().endswith("train in float32 (drop --mixed-precision), or use "
+                                 "KERAS_BACKEND=tensorflow or jax"), err
+    assert not (tmp_path / "run").exists()  # refused before anything was written
+
+
+def test_the_torch_probe_fails_exactly_where_a_bfloat16_generator_cannot_train():
+    """The probe's answer matches what happens to a real one-channel generator's step here."""
+    if keras.backend.backend() != "torch":
+        pytest.skip("the probe is PyTorch's")
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        generator, critic = tiny_image_pair()
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    gan = kw.WGANGP(generator=generator, critic=critic, latent_dim=8, critic_steps=1)
+    gan.compile()
+    try:
+        gan.fit(np.zeros((8, 28, 28, 1), "float32"), batch_size=8, epochs=1, verbose=0)
+        trained = True
+    except RuntimeError as error:
+        assert "grad_weight must be contiguous" in str(error)
+        trained = False
+    assert trained == precision.torch_trains_bfloat16_convolutions()
+
+
+X86_FLAGS = "fpu vme sse sse2 avx avx2 fma"
+CPUINFO = {  # /proc/cpuinfo excerpts: x86 lists "flags", Arm "Features"
+    "x86 with AVX512_BF16": f"processor\t: 0\nflags\t\t: {X86_FLAGS} avx512f avx512_bf16\n",
+    "x86 with AMX": f"processor\t: 0\nflags\t\t: {X86_FLAGS} avx512f amx_bf16 amx_tile\n",
+    "x86 with AVX2 only": f"processor\t: 0\nflags\t\t: {X86_FLAGS}\n\nprocessor\t: 1\n"
+                          f"flags\t\t: {X86_FLAGS}\n",
+    "Arm with BF16": "processor\t: 0\nFeatures\t: fp asimd sve bf16 i8mm\n",
+    "Arm without": "processor\t: 0\nFeatures\t: fp asimd evtstrm aes\n",
+    "no flags at all": "processor\t: 0\nmodel name\t: something\n",
+}
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("x86 with AVX512_BF16", True), ("x86 with AMX", True), ("x86 with AVX2 only", False),
+    ("Arm with BF16", True), ("Arm without", False), ("no flags at all", None)])
+def test_cpu_computes_bfloat16_reads_the_feature_flags(tmp_path, name, expected):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(CPUINFO[name])
+    assert precision.cpu_computes_bfloat16(cpuinfo) is expected
+    assert precision.cpu_computes_bfloat16(tmp_path / "absent") is None  # not Linux: unknown
+
+
+def test_bfloat16_on_a_cpu_without_it_warns_once_in_one_line_naming_the_float32_way(monkeypatch):
+    import warnings
+
+    with pytest.warns(precision.EmulatedBfloat16Warning) as caught:
+        message = precision.warn_if_emulated("mixed_bfloat16", "drop --flag",
+                                             on_accelerator=False, computes_bfloat16=False)
+    assert [str(w.message) for w in caught] == [message]
+    assert "\n" not in message and message.startswith("this CPU has no bfloat16 instructions")
+    assert message.endswith("; drop --flag")
+    quiet = [("float32", False, False), (None, False, False), ("mixed_float16", False, False),
+             ("mixed_bfloat16", True, False),   # on a GPU: bfloat16 is the GPU's business
+             ("mixed_bfloat16", False, True)]   # the CPU computes in it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for policy, accelerator, computes in quiet:
+            assert precision.warn_if_emulated(policy, "x", on_accelerator=accelerator,
+                                              computes_bfloat16=computes) is None, policy
+        # Unknown flags (not Linux): no guess.
+        monkeypatch.setattr(precision, "cpu_computes_bfloat16", lambda: None)
+        assert precision.warn_if_emulated("mixed_bfloat16", "x", on_accelerator=False) is None

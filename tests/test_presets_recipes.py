@@ -479,3 +479,40 @@ def test_as_float32_leaves_a_conditional_generators_integer_labels_alone():
         mixed = architectures.dcgan_generator(8, (28, 28, 1), 4, num_classes=10)
     config = json.dumps(keras.saving.serialize_keras_object(precision.as_float32(mixed)))
     assert "bfloat16" not in config and '"dtype": "int32"' in config
+
+
+def test_dtype_policy_overrides_the_recipe_and_a_cpu_without_bfloat16_is_warned(
+        tmp_path, capsys, monkeypatch):
+    from keras_wgan import precision
+
+    monkeypatch.setattr(precision, "cpu_computes_bfloat16", lambda: False)
+    monkeypatch.setattr(kw.backend, "has_accelerator", lambda: False)
+    recipe_file = _write(tmp_path / "recipe.json",
+                         _changed(TINY_TOY, ("training", "dtype_policy"), "mixed_bfloat16"))
+    as_written, in_float32 = tmp_path / "as_written", tmp_path / "float32"
+    code, err = _build_main(["--recipe", str(recipe_file), "--steps", "1", "--out",
+                             str(as_written)], capsys)
+    assert code == 0 and len(err) == 1, err
+    assert err[0].startswith("warning: this CPU has no bfloat16 instructions"), err
+    assert err[0].endswith("build in float32 with --dtype-policy float32 (the metadata's "
+                           "recipe records it)"), err
+    code, err = _build_main(["--recipe", str(recipe_file), "--steps", "1", "--dtype-policy",
+                             "float32", "--out", str(in_float32)], capsys)
+    assert code == 0 and err == [], err
+    policies = [json.loads((root / "test" / "tiny_grid" / "metadata.json").read_text())
+                ["recipe"]["training"]["dtype_policy"] for root in (as_written, in_float32)]
+    assert policies == ["mixed_bfloat16", "float32"]  # the metadata says how it was trained
+    assert "--dtype-policy float32" in json.loads(
+        (in_float32 / "test" / "tiny_grid" / "metadata.json").read_text())["built_by"]
+
+
+def test_dtype_policy_is_refused_with_measure_and_checked_while_parsing(tmp_path, capsys):
+    for argv, wanted in [(["--measure", "--dtype-policy", "float32"],
+                          "--dtype-policy sets how to train; --measure measures the stored"),
+                         (["--dtype-policy", "bfloat16"], "argument --dtype-policy: invalid "
+                                                          "choice: 'bfloat16'")]:
+        with pytest.raises(SystemExit) as caught:
+            build.main(["--only", "wgan_gp/grid25", *argv, "--out", str(tmp_path)])
+        err = capsys.readouterr().err
+        assert caught.value.code == 2 and len(err.splitlines()) == 1, err
+        assert wanted in err, err

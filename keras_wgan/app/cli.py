@@ -9,9 +9,11 @@
 """
 
 import argparse
+import contextlib
 import math
 import os
 import sys
+import warnings
 
 from keras_wgan.models import validation
 from keras_wgan.precision import SHORT_NAMES
@@ -164,8 +166,9 @@ def _add_train(sub):
                    help="auto (XLA on GPU/TPU, graph on CPU), true or false")
     p.add_argument("--mixed-precision", choices=sorted(SHORT_NAMES), default=None,
                    help="train in Keras mixed precision (float32 variables): bfloat16 pays on "
-                   "CPUs with AVX512_BF16/AMX and recent GPUs (bench/mixed_precision.py); "
-                   "float16 on GPUs (default: float32)")
+                   "CPUs with AVX512_BF16/AMX and recent GPUs (bench/mixed_precision.py), and "
+                   "is emulated, many times slower, on other CPUs (a warning says so); float16 "
+                   "on GPUs (default: float32)")
     p.add_argument("--checkpoint-dir", default=None, type=FOLDER,
                    help="save the full training state here every epoch; rerunning the same "
                    "command resumes from the last complete epoch (e.g. after a crash)")
@@ -266,7 +269,8 @@ def main(argv=None):
     try:
         from keras_wgan.app import commands
 
-        return getattr(commands, args.command)(args)
+        with one_line_warnings(f"keras-wgan {args.command}: warning:"):
+            return getattr(commands, args.command)(args)
     except BaseException as error:  # noqa: BLE001 -- turned into one line and an exit status
         if stdout.mid_line:  # a progress bar cut short: the message gets a line of its own
             stdout.write("\n")
@@ -293,6 +297,19 @@ def main(argv=None):
     finally:
         if sys.stdout is stdout:
             sys.stdout = stdout.stream
+
+
+@contextlib.contextmanager
+def one_line_warnings(prefix):
+    """Inside the block, a Python warning is shown as ``<prefix> <message>`` on one line of
+    stderr (not Python's two lines of file, line and source); put back after."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{prefix} {_one_line(message, limit=600)}", file=file or sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 class _LineTracker:

@@ -5,6 +5,7 @@
     python -m keras_wgan.presets.build --recipe my/recipe.json --out /tmp/presets
     python -m keras_wgan.presets.build --only wgan_gp/grid25 --steps 5 --out /tmp/smoke
     python -m keras_wgan.presets.build --only wgan/mnist --measure-every 3000   # log progress
+    python -m keras_wgan.presets.build --only nsgan/mnist --dtype-policy float32  # no bf16 CPU
     python -m keras_wgan.presets.build --plot-toy docs/grid25_preset.png
 
 Each preset is trained by the ``recipe.json`` beside it (`keras_wgan.presets.recipe`), measured
@@ -22,6 +23,7 @@ recipes and helpers, kept for ``bench/``; they read the bundled recipe files.
 import argparse
 import sys
 
+from keras_wgan.precision import POLICIES
 from keras_wgan.presets.legacy import (  # noqa: F401  (re-exported for bench/)
     MNIST_DIR,
     MNIST_EVAL,
@@ -79,18 +81,32 @@ def parse_args(argv):
                              "recipe's protocol every N generator steps and log the numbers "
                              "(checked after each steps_per_fit chunk; the metadata keeps the "
                              "final ones)")
+    parser.add_argument("--dtype-policy", choices=POLICIES,
+                        help="train under this Keras dtype policy instead of the recipe's "
+                             "training.dtype_policy, e.g. float32 on a CPU without bfloat16 "
+                             "instructions, where mixed_bfloat16 is emulated and many times "
+                             "slower (the metadata's recipe records the policy used)")
     parser.add_argument("--mnist-dir", help="folder of MNIST IDX files (default: "
                                             "$KERAS_WGAN_MNIST, else ../shared/data/mnist)")
     args = parser.parse_args(argv)
     if args.measure and args.measure_every:
         parser.error("--measure-every measures while training; --measure measures the stored "
                      "presets without training: give one of them")
+    if args.measure and args.dtype_policy:
+        parser.error("--dtype-policy sets how to train; --measure measures the stored presets "
+                     "without training: give one of them")
     return args
 
 
 def selected_recipes(args):
     """``[recipe, ...]`` to build, every file loaded and checked before anything trains."""
-    from keras_wgan.presets.recipe import RecipeError, find_recipes, load_recipe, with_steps
+    from keras_wgan.presets.recipe import (
+        RecipeError,
+        find_recipes,
+        load_recipe,
+        with_dtype_policy,
+        with_steps,
+    )
 
     if args.recipe:
         recipes = [load_recipe(path) for path in args.recipe]
@@ -102,12 +118,20 @@ def selected_recipes(args):
                 raise RecipeError(f"no bundled recipe for {handle!r}; known: "
                                   f"{', '.join(known) or '(none)'}; or pass --recipe PATH")
         recipes = [load_recipe(known[handle], expected_name=handle) for handle in wanted]
-    return [with_steps(recipe, args.steps) for recipe in recipes]
+    return [with_dtype_policy(with_steps(recipe, args.steps), args.dtype_policy)
+            for recipe in recipes]
 
 
 def main(argv=None):
+    from keras_wgan.app.cli import one_line_warnings
+
     args = parse_args(argv)
     argv = sys.argv[1:] if argv is None else list(argv)
+    with one_line_warnings("warning:"):
+        return _build(args, argv)
+
+
+def _build(args, argv):
     try:
         if args.plot_toy:
             plot_toy_preset(args.plot_toy, args.out)

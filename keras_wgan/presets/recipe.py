@@ -328,3 +328,13 @@ def with_steps(recipe, steps):
     if steps is not None:
         recipe["training"]["steps"] = int(steps)
     return recipe
+
+
+def with_dtype_policy(recipe, name):
+    """A copy of ``recipe`` trained under the dtype policy ``name`` (one of
+    `keras_wgan.precision.POLICIES`: float32 where the recipe's mixed_bfloat16 would be emulated
+    on a CPU), or as is when ``name`` is None."""
+    recipe = copy.deepcopy(recipe)
+    if name is not None:
+        recipe["training"]["dtype_policy"] = precision.check_policy(name, "--dtype-policy")
+    return recipe

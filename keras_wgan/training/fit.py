@@ -234,6 +234,8 @@ def run(model="wgan_gp", data="toy:ring8", out="runs/latest", epochs=10, steps_p
                         critic_steps=critic_steps, gp_weight=gp_weight, clip_value=clip_value,
                         lr=lr, seed=seed, max_steps=max_steps, minutes=minutes)
     dtype_policy = precision.check_policy(dtype_policy)
+    precision.warn_if_emulated(dtype_policy, "train in float32 instead: drop --mixed-precision "
+                                             "(dtype_policy=None)")
     keras.utils.set_random_seed(seed)
     # None, and only None, means the model's default: critic_steps=0 is an error above.
     steps = get_model_class(model).default_critic_steps if critic_steps is None else critic_steps
