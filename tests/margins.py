@@ -40,14 +40,24 @@ def assert_within(stats, bounds):
     assert not failures, "; ".join(failures) + f" (all statistics: {shown})"
 
 
+#: How many of a behavioural test's seeds ``make test`` runs on TensorFlow and JAX; the others are
+#: marked ``slow`` (``make test-slow``), and ``make test-margins`` measures every bound over
+#: seeds 0-9 on every backend. Five seeds in ``make test`` took its TensorFlow pass to 22 minutes
+#: on an AVX2-only 2-core CPU; seeds 3 and 4 were 204 s of it.
+CI_SEEDS = 3
+
+
 def seed_params(seeds):
-    """``seeds`` as pytest parameters, every seed after the first marked ``slow_on_torch``.
+    """``seeds`` as pytest parameters: the first `CI_SEEDS` run in ``make test`` on TensorFlow
+    and JAX and the rest are marked ``slow``; every seed after the first is marked
+    ``slow_on_torch`` too.
 
     On PyTorch these trainings run eagerly (10-65 s a seed on 2 busy cores, against a few on
     JAX's compiled steps): ``make test`` runs the first seed there and ``make test-torch-slow``
-    the others; TensorFlow and JAX run every seed in ``make test``.
+    the others.
     """
     import pytest
 
-    return [pytest.param(seed, marks=() if i == 0 else pytest.mark.slow_on_torch)
+    return [pytest.param(seed, marks=[mark for mark, wanted in (
+                (pytest.mark.slow_on_torch, i > 0), (pytest.mark.slow, i >= CI_SEEDS)) if wanted])
             for i, seed in enumerate(seeds)]

@@ -206,6 +206,7 @@ def test_a_run_removes_the_temporaries_killed_runs_left_and_nothing_else(tmp_pat
     assert (out / "checkpoint.keras").is_file() and (ckpt / "training_metadata.json").is_file()
 
 
+@pytest.mark.slow_on_jax  # 54 s there; make test runs it on TensorFlow and PyTorch
 def test_a_resumed_run_keeps_the_history_of_every_epoch_and_a_fresh_one_replaces_it(tmp_path, monkeypatch):
     straight = training.run(out=str(tmp_path / "straight"), epochs=3, **TOY_RUN)[1]
 
@@ -339,7 +340,7 @@ def run_blocked(log, *args):
 
 
 @pytest.mark.parametrize("name,folder", [
-    ("checkpoint.keras", "out"),
+    pytest.param("checkpoint.keras", "out", marks=pytest.mark.slow_on_jax),  # 42 s there
     pytest.param("training_metadata.json", "ckpt", marks=pytest.mark.slow_on_jax),  # 24 s there
 ])
 def test_a_kill_during_a_write_keeps_the_previous_file(name, folder, tmp_path):

@@ -565,6 +565,7 @@ def test_a_conditional_toy_recipe_builds_and_measures_each_label(tmp_path, monke
     assert generator.num_classes == 25 and generator.generate(4, labels=24).shape == (4, 2)
 
 
+@pytest.mark.slow_on_jax  # 27 s there; make test runs it on TensorFlow and PyTorch
 def test_a_conditional_mnist_recipe_trains_on_the_digits_labels(tmp_path, monkeypatch):
     from keras_wgan.presets import builder, train
     from keras_wgan.presets.recipe import validate_recipe

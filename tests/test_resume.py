@@ -171,6 +171,7 @@ def test_non_finite_loss_stops_training_and_keeps_the_good_checkpoint(tmp_path):
     assert all(np.all(np.isfinite(v.numpy())) for v in gan.trainable_variables)
 
 
+@pytest.mark.slow_on_jax  # 27 s there; make test runs it on TensorFlow and PyTorch
 def test_cli_resumes_a_toy_run_from_its_checkpoint_folder(tmp_path):
     from keras_wgan.app import cli
 

@@ -70,6 +70,7 @@ def test_builders_wrap_every_weight_layer(build):
         build("spectrall")
 
 
+@pytest.mark.slow_on_jax  # 26 s there; make test runs it on TensorFlow and PyTorch
 def test_spectral_hinge_gan_fits_saves_loads_and_trains_on(tmp_path):
     gan = training.build_model("hinge", (28, 28, 1), latent_dim=4, width=4, critic_steps=1,
                                seed=0)

@@ -40,7 +40,11 @@ def trained(impl, patch=contextlib.nullcontext, steps=2):
     return start, weights(model), history.history
 
 
-@pytest.mark.parametrize("variant", ["fused", "metrics_once", "no_grad_scale", "lean"])
+# "lean" takes out every behaviour-keeping cost at once; the single ones run in make test-slow
+# (about 20 s each on 2 cores).
+@pytest.mark.parametrize("variant", [
+    "fused", pytest.param("metrics_once", marks=pytest.mark.slow),
+    pytest.param("no_grad_scale", marks=pytest.mark.slow), "lean"])
 def test_cost_free_variants_train_like_the_library(variant):
     impl, patch = step_costs.VARIANTS[variant]
     start, reference, reference_logs = trained("keras_wgan")
@@ -75,6 +79,7 @@ def test_replica_helpers_add_no_op_outside_a_strategy():
     assert [op.type for op in graph.get_operations()] == ["Placeholder", "Identity"]
 
 
+@pytest.mark.slow  # 36 s on 2 cores: the benchmark's printing, not the library
 def test_size_table_prints_each_variant_with_its_speed_against_the_textbook(monkeypatch, capsys):
     monkeypatch.setitem(train_step.ROWS, "tiny", TINY)
     train_step.main(["--rows", "tiny", "--modes", "graph", "--rounds", "1", "--steps", "3"])
@@ -116,6 +121,7 @@ def test_warm_up_traces_a_fresh_build_while_the_remapper_abandons_the_step(faili
         " R" if failed else f" r{retraced}" if retraced else "")
 
 
+@pytest.mark.slow  # 17 s on 2 cores: the benchmark's bookkeeping, not the library
 def test_remapper_cost_times_each_identical_model_and_says_whose_trace_was_abandoned(
         monkeypatch, capsys):
     monkeypatch.setitem(train_step.ROWS, "tiny", TINY)
