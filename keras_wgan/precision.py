@@ -122,8 +122,9 @@ def warn_if_emulated(name, float32_instead, on_accelerator=None, computes_bfloat
     There the kernels emulate bfloat16: on an AVX2-only AMD EPYC (2 cores, no AVX-512) the
     28x28 DCGAN steps of the MNIST recipes ran 5.6-11x *slower* than in float32 under TensorFlow
     (0.09-0.18x its speed, the wider the slower: ``bench/results/mixed_precision_cpu_avx2.txt``),
-    where a CPU with AVX512_BF16 and AMX ran them 1.2-1.5x faster. ``on_accelerator`` and ``computes_bfloat16`` default to what the
-    active backend sees (`keras_wgan.backend.has_accelerator`) and `cpu_computes_bfloat16`.
+    where a CPU with AVX512_BF16 and AMX ran them 1.2-1.5x faster. ``on_accelerator`` and
+    ``computes_bfloat16`` default to what the active backend sees
+    (`keras_wgan.backend.has_accelerator`) and `cpu_computes_bfloat16`.
     """
     if name != "mixed_bfloat16":
         return None
