@@ -42,8 +42,8 @@ def assert_within(stats, bounds):
 
 #: How many of a behavioural test's seeds ``make test`` runs on TensorFlow and JAX; the others are
 #: marked ``slow`` (``make test-slow``), and ``make test-margins`` measures every bound over
-#: seeds 0-9 on every backend. Five seeds in ``make test`` took its TensorFlow pass to 22 minutes
-#: on an AVX2-only 2-core CPU; seeds 3 and 4 were 204 s of it.
+#: seeds 0-9 on every backend. With five seeds, ``make test``'s TensorFlow pass took 17-22 minutes
+#: on an AVX2-only 2-core CPU (22 with the MNIST files present); seeds 3 and 4 were 204 s of it.
 CI_SEEDS = 3
 
 
