@@ -70,6 +70,44 @@ def torch_trains_bfloat16_convolutions():
     return True
 
 
+def check_trainable(networks, on_accelerator=None):
+    """A one-line ValueError when the PyTorch CPU kernels cannot train ``networks``' convolutions
+    in the precision their layers compute in; nothing on TensorFlow, JAX or a GPU.
+
+    `check_policy` refuses those policies by name; this covers networks built under a global
+    policy set by hand (``keras.config.set_dtype_policy``), which `AdversarialModel.fit` checks
+    before its first step (else torch fails inside it): float16 convolutions have no backward on
+    the CPU, and bfloat16 ones with one output channel none where
+    `torch_trains_bfloat16_convolutions` says so.
+    """
+    if keras.backend.backend() != "torch":
+        return
+    if on_accelerator is None:
+        from keras_wgan import backend
+
+        on_accelerator = backend.has_accelerator()
+    if on_accelerator:
+        return
+    for network in networks:
+        for layer in network._flatten_layers(include_self=False):
+            if not (hasattr(layer, "filters") and hasattr(layer, "kernel_size")):
+                continue  # not a convolution
+            dtype = layer.compute_dtype
+            if dtype == "float16":
+                raise ValueError(
+                    f"{network.name}'s layer {layer.name!r} computes in float16, and PyTorch "
+                    "has no float16 convolution backward on the CPU; build the networks in "
+                    "float32 or mixed_bfloat16, or train on a GPU")
+            one_channel = layer.filters == 1 and max(layer.kernel_size) > 1
+            if dtype == "bfloat16" and one_channel and not torch_trains_bfloat16_convolutions():
+                raise ValueError(
+                    f"{network.name}'s layer {layer.name!r} computes in bfloat16, and PyTorch "
+                    "cannot train a bfloat16 convolution with one output channel on this CPU "
+                    "(its fallback kernel fails; the oneDNN kernels need AVX-512); build the "
+                    "networks in float32 (keras.config.set_dtype_policy('float32')), or use "
+                    "KERAS_BACKEND=tensorflow or jax")
+
+
 @contextlib.contextmanager
 def dtype_policy(name):
     """Keras's global dtype policy set to ``name`` (None: float32) inside the block (layers

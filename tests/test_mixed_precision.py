@@ -168,23 +168,73 @@ def test_bfloat16_on_torch_is_refused_where_its_convolutions_cannot_train(
 
 
 def test_the_torch_probe_fails_exactly_where_a_bfloat16_generator_cannot_train():
-    """The probe's answer matches what happens to a real one-channel generator's step here."""
+    """The probe's answer matches what happens to a real one-channel generator's step here, and
+    `fit` refuses that model in one line exactly where the step would fail."""
     if keras.backend.backend() != "torch":
         pytest.skip("the probe is PyTorch's")
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")  # by hand, as a user would
     try:
         generator, critic = tiny_image_pair()
     finally:
         keras.mixed_precision.set_global_policy("float32")
     gan = kw.WGANGP(generator=generator, critic=critic, latent_dim=8, critic_steps=1)
     gan.compile()
-    try:
-        gan.fit(np.zeros((8, 28, 28, 1), "float32"), batch_size=8, epochs=1, verbose=0)
+    images = np.zeros((8, 28, 28, 1), "float32")
+    try:  # Keras's own fit, past keras_wgan's checks: torch's kernels decide
+        super(kw.AdversarialModel, gan).fit(images, batch_size=8, epochs=1, verbose=0)
         trained = True
     except RuntimeError as error:
         assert "grad_weight must be contiguous" in str(error)
         trained = False
     assert trained == precision.torch_trains_bfloat16_convolutions()
+    if trained or kw.backend.has_accelerator():
+        gan.fit(images, batch_size=8, epochs=1, verbose=0)
+    else:
+        with pytest.raises(ValueError, match="cannot train a bfloat16 convolution with one "
+                                             "output channel on this CPU"):
+            gan.fit(images, batch_size=8, epochs=1, verbose=0)
+
+
+def _networks_built_under(policy_name):
+    keras.mixed_precision.set_global_policy(policy_name)
+    try:
+        return tiny_image_pair(), (kw.architectures.mlp_generator(2, 2, width=8),
+                                   kw.architectures.mlp_critic(2, width=8))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("policy_name, refused_layer", [
+    ("mixed_bfloat16", "bfloat16, and PyTorch cannot train a bfloat16 convolution with one "
+                       "output channel on this CPU"),
+    ("mixed_float16", "float16, and PyTorch has no float16 convolution backward on the CPU"),
+])
+def test_fit_refuses_half_precision_convolutions_torch_cannot_train_on_the_cpu(
+        monkeypatch, policy_name, refused_layer):
+    """Networks built under a global policy set by hand skip `check_policy`: `fit` checks the
+    layers themselves, before the first step, on a torch CPU only (forced so it runs on every
+    CPU: the probe is made to fail)."""
+    monkeypatch.setattr(precision, "torch_trains_bfloat16_convolutions", lambda: False)
+    (generator, critic), mlps = _networks_built_under(policy_name)
+    torch_cpu = keras.backend.backend() == "torch"
+    for on_accelerator in (False, True):
+        if torch_cpu and not on_accelerator:
+            with pytest.raises(ValueError) as error:
+                precision.check_trainable([generator, critic], on_accelerator=on_accelerator)
+            message = str(error.value)
+            assert refused_layer in message and "\n" not in message, message
+            # it names the layer: the generator's last, one-channel convolution
+            assert message.startswith(f"{generator.name}'s layer "), message
+            assert message.endswith(("KERAS_BACKEND=tensorflow or jax", "or train on a GPU"))
+        else:  # other backends, or a GPU: nothing to refuse
+            precision.check_trainable([generator, critic], on_accelerator=on_accelerator)
+        precision.check_trainable(mlps, on_accelerator=on_accelerator)  # no convolution
+    if torch_cpu and not kw.backend.has_accelerator():  # and fit calls it, before any step
+        gan = kw.WGANGP(generator=generator, critic=critic, latent_dim=8, critic_steps=1)
+        gan.compile()
+        with pytest.raises(ValueError, match=refused_layer):
+            gan.fit(np.zeros((8, 28, 28, 1), "float32"), batch_size=8, epochs=1, verbose=0)
+        assert int(gan.generator_optimizer.iterations) == 0
 
 
 X86_FLAGS = "fpu vme sse sse2 avx avx2 fma"

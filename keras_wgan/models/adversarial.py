@@ -7,7 +7,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_wgan import filekind, losses, sampling
+from keras_wgan import filekind, losses, precision, sampling
 from keras_wgan.backend import (
     Trainer,
     apply_gradients,
@@ -544,7 +544,9 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         Refused up front: ``epochs < 0``, ``steps_per_epoch < 1`` (Keras reads 0 as "no
         limit": an endless dataset would train forever), and, with ``check_range=True``,
         float image data outside [-1, 1] or holding NaN/Inf, for a NumPy array (one pass
-        over it) and for the first batch of a Python iterator. A `tf.data` pipeline is not
+        over it) and for the first batch of a Python iterator; under PyTorch on a CPU, networks
+        whose convolutions its kernels cannot train in the precision they compute in
+        (`keras_wgan.precision.check_trainable`). A `tf.data` pipeline is not
         looked into: reading a batch ahead would run it once more (filling its shuffle buffer
         and cache); the `keras_wgan.data` pipelines scale to [-1, 1] themselves. Data that
         yields no batch at all is an error too (Keras only warns, and returns an empty
@@ -563,6 +565,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         Python iterator's labels batch by batch; in the step, their dtype and shape.
         """
         validation.check_int(epochs, "epochs", minimum=0)
+        precision.check_trainable([self.generator, self.discriminator])
         if kwargs.get("steps_per_epoch") is not None:
             validation.check_int(kwargs["steps_per_epoch"], "steps_per_epoch")
         if check_range:
