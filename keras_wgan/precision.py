@@ -25,8 +25,14 @@ HALF_FLOATS = ("bfloat16", "float16")
 SHORT_NAMES = {"bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
 
 
-def check_policy(name, what="dtype_policy"):
-    """``name`` if it is one of `POLICIES` (None: float32); else a one-line ValueError."""
+#: how the command line trains in float32, which the refusals below name
+FLOAT32_ON_THE_COMMAND_LINE = "train in float32 (drop --mixed-precision)"
+
+
+def check_policy(name, what="dtype_policy", float32_instead=FLOAT32_ON_THE_COMMAND_LINE):
+    """``name`` if it is one of `POLICIES` (None: float32); else a one-line ValueError, which
+    ends in ``float32_instead`` (the caller's way to float32) where the backend cannot train
+    in that policy here."""
     name = "float32" if name is None else name
     if name not in POLICIES:
         raise ValueError(f"{what}={name!r}: use one of {', '.join(map(repr, POLICIES))}")
@@ -43,8 +49,8 @@ def check_policy(name, what="dtype_policy"):
             raise ValueError(f"{what}={name!r}: PyTorch cannot train bfloat16 convolutions on "
                              "this CPU (its fallback kernel fails on a one-channel output, as "
                              "an image generator's last layer; the oneDNN kernels need "
-                             "AVX-512); train in float32 (drop --mixed-precision), or use "
-                             "KERAS_BACKEND=tensorflow or jax")
+                             f"AVX-512); {float32_instead}, or use KERAS_BACKEND=tensorflow "
+                             "or jax")
     return name
 
 
@@ -109,11 +115,12 @@ def check_trainable(networks, on_accelerator=None):
 
 
 @contextlib.contextmanager
-def dtype_policy(name):
+def dtype_policy(name, float32_instead=FLOAT32_ON_THE_COMMAND_LINE):
     """Keras's global dtype policy set to ``name`` (None: float32) inside the block (layers
-    take it when they are made), and put back after, even on error."""
+    take it when they are made), and put back after, even on error; ``name`` is checked by
+    `check_policy` (``float32_instead``: as there)."""
     previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(check_policy(name))
+    keras.config.set_dtype_policy(check_policy(name, float32_instead=float32_instead))
     try:
         yield
     finally:

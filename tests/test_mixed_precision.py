@@ -165,6 +165,13 @@ def test_bfloat16_on_torch_is_refused_where_its_convolutions_cannot_train(
     assert err.rstrip().endswith("train in float32 (drop --mixed-precision), or use "
                                  "KERAS_BACKEND=tensorflow or jax"), err
     assert not (tmp_path / "run").exists()  # refused before anything was written
+    # A preset build names its own way to float32 (`keras_wgan.presets.train`).
+    from keras_wgan.presets import train
+
+    with pytest.raises(ValueError) as error:
+        precision.check_policy("mixed_bfloat16", float32_instead=train.FLOAT32_BUILD)
+    assert str(error.value).endswith(f"{train.FLOAT32_BUILD}, or use KERAS_BACKEND=tensorflow "
+                                     "or jax"), error.value
 
 
 def test_the_torch_probe_fails_exactly_where_a_bfloat16_generator_cannot_train():

@@ -506,6 +506,29 @@ def test_dtype_policy_overrides_the_recipe_and_a_cpu_without_bfloat16_is_warned(
         (in_float32 / "test" / "tiny_grid" / "metadata.json").read_text())["built_by"]
 
 
+def test_a_policy_the_backend_refuses_names_the_builds_float32_flag(tmp_path, capsys,
+                                                                    monkeypatch):
+    """Where the backend cannot train a recipe's policy (PyTorch on some CPUs: its refusal's own
+    test is in test_mixed_precision.py), the one line names --dtype-policy float32."""
+    from keras_wgan import precision
+    from keras_wgan.presets import train
+
+    def refuse(name, what="dtype_policy", float32_instead=None):
+        if name == "mixed_bfloat16":
+            raise ValueError(f"{what}={name!r}: not here; {float32_instead}")
+        return "float32"
+
+    monkeypatch.setattr(precision, "check_policy", refuse)
+    monkeypatch.setattr(precision, "cpu_computes_bfloat16", lambda: True)  # no warning line
+    recipe_file = _write(tmp_path / "recipe.json",
+                         _changed(TINY_TOY, ("training", "dtype_policy"), "mixed_bfloat16"))
+    code, err = _build_main(["--recipe", str(recipe_file), "--steps", "1", "--out",
+                             str(tmp_path / "out")], capsys)
+    assert code == 2 and len(err) == 1, err
+    assert err[0].endswith(f"not here; {train.FLOAT32_BUILD}"), err
+    assert not (tmp_path / "out" / "test" / "tiny_grid").exists()  # no preset written
+
+
 def test_dtype_policy_is_refused_with_measure_and_checked_while_parsing(tmp_path, capsys):
     for argv, wanted in [(["--measure", "--dtype-policy", "float32"],
                           "--dtype-policy sets how to train; --measure measures the stored"),

@@ -141,8 +141,7 @@ def build_preset(recipe, root, *, mnist_dir=None, log=print, command=None, measu
     log(f"training {recipe['name']} for {recipe['training']['steps']} steps"
         + (f" on {len(real):,} images" if real is not None else ""))
     precision.warn_if_emulated(recipe["training"].get("dtype_policy"),
-                               "build in float32 with --dtype-policy float32 (the metadata's "
-                               "recipe records it)")
+                               f"{train.FLOAT32_BUILD} (the metadata's recipe records it)")
     prepared = measure.prepare(recipe, real, mnist_dir)
     progress = measure_every and progress_measurer(recipe, prepared, measure_every, log)
     gan, seconds, steps_done = train.train(recipe, real, log=log, after_chunk=progress)

@@ -15,6 +15,9 @@ import numpy as np
 from keras_wgan import memory, precision
 from keras_wgan.presets.recipe import optimizer_class
 
+#: how a preset build trains a recipe in float32, which refusals and warnings name
+FLOAT32_BUILD = "build in float32 with --dtype-policy float32"
+
 
 class LabelledImages(np.ndarray):
     """Training images that carry their class labels as ``labels`` (a conditional recipe's
@@ -191,7 +194,8 @@ def make_model(recipe, cls=None):
         + (f", architecture.critic_width {architecture['critic_width']}"
            if "critic_width" in architecture else "")
         + f" and architecture.latent_dim {architecture['latent_dim']}")
-    with precision.dtype_policy(recipe["training"].get("dtype_policy")):
+    with precision.dtype_policy(recipe["training"].get("dtype_policy"),
+                                float32_instead=FLOAT32_BUILD):
         generator, critic = networks(architecture, sample_shape, num_classes(recipe))
         return (cls or own)(generator=generator, discriminator=critic,
                             latent_dim=recipe["architecture"]["latent_dim"], seed=seed, **settings)
