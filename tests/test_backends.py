@@ -35,13 +35,20 @@ def run_script(backend, *args):
 
 
 @pytest.fixture(scope="module")
-def steps(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("steps")
-    results = {}
+def produced(tmp_path_factory):
+    """What each backend computes on its own, in one process per backend: its step results
+    (``<backend>.npz``) and a WGAN-GP `.keras` file trained one step there with its samples
+    (``<backend>.keras``, ``<backend>-samples.npz``)."""
+    folder = tmp_path_factory.mktemp("produced")
     for backend in BACKENDS:
-        run_script(backend, "step", folder / f"{backend}.npz")
-        results[backend] = dict(np.load(folder / f"{backend}.npz"))
-    return results
+        run_script(backend, "step", folder / f"{backend}.npz",
+                   "save", folder / f"{backend}.keras", folder / f"{backend}-samples.npz")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def steps(produced):
+    return {backend: dict(np.load(produced / f"{backend}.npz")) for backend in BACKENDS}
 
 
 OTHERS = [pytest.param(name, marks=needs(REFERENCE, name)) for name in ALL_BACKENDS[1:]]
@@ -80,17 +87,9 @@ def test_one_train_step_agrees(steps, model, backend):
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory):
-    """One WGAN-GP `.keras` file per backend, trained one step there, and its samples."""
-    folder = tmp_path_factory.mktemp("saved")
-    for backend in BACKENDS:
-        run_script(backend, "save", folder / f"{backend}.keras", folder / f"{backend}.npz")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def loaded(saved):
+def loaded(produced):
     """Each backend loads every other backend's file, all in one process per backend."""
+    saved = produced
     for loader in BACKENDS:
         pairs = [(saved / f"{saver}.keras", saved / f"{saver}-on-{loader}.npz")
                  for saver in BACKENDS if saver != loader]
@@ -102,7 +101,7 @@ def loaded(saved):
 @pytest.mark.parametrize("saved_on, loaded_on", [
     pytest.param(a, b, marks=needs(a, b)) for a in ALL_BACKENDS for b in ALL_BACKENDS if a != b])
 def test_keras_file_crosses_backends(loaded, saved_on, loaded_on):
-    saved = np.load(loaded / f"{saved_on}.npz")
+    saved = np.load(loaded / f"{saved_on}-samples.npz")
     again = np.load(loaded / f"{saved_on}-on-{loaded_on}.npz")
     np.testing.assert_allclose(again["samples"], saved["samples"], atol=1e-5)
     assert int(again["iterations"]) == 1  # the optimizer state came along

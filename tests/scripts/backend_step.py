@@ -3,6 +3,7 @@
     KERAS_BACKEND=jax python backend_step.py step OUT.npz
     KERAS_BACKEND=jax python backend_step.py save MODEL.keras OUT.npz
     KERAS_BACKEND=torch python backend_step.py load MODEL.keras OUT.npz [MODEL.keras OUT.npz ...]
+    KERAS_BACKEND=jax python backend_step.py step OUT.npz save MODEL.keras OUT.npz  # in turn
 
 ``step`` writes, for each registered model (`keras_wgan.models.VARIANTS`), the logs of one `train_on_batch` and every weight after
 it, from weights, data, noise and interpolation weights fixed by NumPy (the backends'
@@ -111,19 +112,26 @@ def load(path, out):
 
 
 def main(argv):
-    command = argv[1]
-    if command == "step":
-        results = fixed_losses()
-        for variant in kw.models.VARIANTS.values():
-            results.update(one_step(variant))
-        np.savez(argv[2], **results)
-    elif command == "save":
-        save(argv[2], argv[3])
-    elif command == "load":
-        for path, out in zip(argv[2::2], argv[3::2]):
-            load(path, out)
-    else:
-        raise SystemExit(__doc__)
+    """Runs the commands given in turn, in this one process (each backend's start-up is paid
+    once): ``step OUT.npz``, ``save MODEL.keras OUT.npz``, and ``load`` last, taking the rest."""
+    args = argv[1:]
+    while args:
+        command, args = args[0], args[1:]
+        if command == "step":
+            results = fixed_losses()
+            for variant in kw.models.VARIANTS.values():
+                results.update(one_step(variant))
+            np.savez(args[0], **results)
+            args = args[1:]
+        elif command == "save":
+            save(args[0], args[1])
+            args = args[2:]
+        elif command == "load":
+            for path, out in zip(args[::2], args[1::2]):
+                load(path, out)
+            args = []
+        else:
+            raise SystemExit(__doc__)
 
 
 if __name__ == "__main__":
