@@ -125,15 +125,66 @@ def test_the_checkpoint_keeps_the_logs_of_every_epoch_across_resumes(tmp_path):
     assert all(len(v) == 3 and v[:2] == first[name] for name, v in history.items())
 
 
-def test_checkpoint_from_another_architecture_is_refused(tmp_path):
+def _snapshot(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_checkpoint_from_another_architecture_is_refused_in_one_line(tmp_path, recwarn):
     _fitted(tmp_path)
+    before = _snapshot(tmp_path / "ckpt")
     generator = kw.architectures.mlp_generator(2, 2, 32, 2)
     critic = kw.architectures.mlp_critic(2, 32, 2)
     other = kw.WGANGP(generator=generator, critic=critic, latent_dim=2)
     other.compile()
-    with pytest.raises(ValueError, match="Cannot resume from .*different model or is damaged"):
+    with pytest.raises(ValueError) as refused:
         other.fit(kw.data.sample("ring8", 40), batch_size=40,
                   callbacks=[ResumableCheckpoint(tmp_path / "ckpt")], verbose=0)
+    message = str(refused.value)
+    assert "\n" not in message and message.startswith(
+        f"{tmp_path / 'ckpt'} holds the checkpoint of a WGANGP with networks of other sizes "
+        "(generator's hidden0/kernel is (2, 16) there, (2, 32) here): resume with the same "
+        "model and sizes"), message
+    assert int(other.generator_optimizer.iterations) == 0  # refused before any step
+    assert _snapshot(tmp_path / "ckpt") == before
+    # Keras's per-layer warnings of a failed load (16 lines on the command line) are not shown.
+    assert not [w for w in recwarn if "could not be loaded" in str(w.message)
+                or "Skipping" in str(w.message)]
+
+
+def test_checkpoint_of_another_model_class_is_refused_even_where_its_weights_would_fit(tmp_path):
+    """A GAN has the same variables as a WGAN-GP of the same networks: Keras would load the one
+    into the other without a word, and train a GAN from a critic's weights."""
+    _fitted(tmp_path)
+    before = _snapshot(tmp_path / "ckpt")
+    generator, critic = tiny_toy_pair()
+    gan = kw.GAN(generator=generator, discriminator=critic, latent_dim=2, seed=0)
+    gan.compile()
+    with pytest.raises(ValueError, match=f"^{tmp_path / 'ckpt'} holds the checkpoint of a WGANGP "
+                       "model, and this run trains a GAN: resume with the same model"):
+        gan.fit(kw.data.sample("ring8", 40), batch_size=40,
+                callbacks=[ResumableCheckpoint(tmp_path / "ckpt")], verbose=0)
+    assert _snapshot(tmp_path / "ckpt") == before
+
+
+def test_a_checkpoint_written_before_signatures_were_recorded_still_resumes(tmp_path, recwarn):
+    gan, checkpoint, points = _fitted(tmp_path)
+    metadata_path = tmp_path / "ckpt" / "training_metadata.json"
+    metadata = json.loads(metadata_path.read_text())
+    assert metadata.pop("model") == {"class": "WGANGP",
+                                     "shapes": [list(v.shape) for v in gan.weights]}
+    metadata_path.write_text(json.dumps(metadata))
+    # Other sizes then fail inside Keras's load: one line still, without its warnings.
+    other = kw.WGANGP(generator=kw.architectures.mlp_generator(2, 2, 32, 2),
+                      critic=kw.architectures.mlp_critic(2, 32, 2), latent_dim=2)
+    other.compile()
+    with pytest.raises(ValueError, match="Cannot resume from .*different model or is damaged"):
+        other.fit(points, batch_size=40, callbacks=[ResumableCheckpoint(tmp_path / "ckpt")],
+                  verbose=0)
+    assert not [w for w in recwarn if "Skipping" in str(w.message)
+                or "could not be loaded" in str(w.message)], [str(w.message) for w in recwarn]
+    gan.fit(points, batch_size=40, epochs=2, callbacks=[ResumableCheckpoint(tmp_path / "ckpt")],
+            verbose=0)
+    assert ResumableCheckpoint(tmp_path / "ckpt").latest()["epoch"] == 2
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan_tests")
@@ -186,6 +237,27 @@ def test_cli_resumes_a_toy_run_from_its_checkpoint_folder(tmp_path):
     history = json.loads((tmp_path / "second" / "history.json").read_text())
     assert set(history) == set(first) and all(len(v) == 3 for v in history.values())
     assert all(history[name][:2] == first[name] for name in first)
+
+
+def test_cli_refuses_to_resume_another_models_checkpoint_in_one_line(tmp_path, capsys):
+    from keras_wgan.app import cli
+
+    common = ["train", "--data", "toy:ring8", "--steps-per-epoch", "2", "--width", "8",
+              "--checkpoint-dir", str(tmp_path / "ckpt")]
+    assert cli.main(common + ["--epochs", "1", "--out", str(tmp_path / "first")]) == 0
+    before = _snapshot(tmp_path / "ckpt")
+    capsys.readouterr()
+    for changed, wanted in ((["--model", "gan"], "holds the checkpoint of a WGANGP model, and "
+                                                 "this run trains a GAN"),
+                            (["--width", "16"], "holds the checkpoint of a WGANGP with networks "
+                                                "of other sizes (generator's hidden0/kernel is "
+                                                "(128, 8) there, (128, 16) here)")):
+        code = cli.main(common + changed + ["--epochs", "2", "--out", str(tmp_path / "again")])
+        err = capsys.readouterr().err
+        assert code == 2 and len(err.splitlines()) == 1 and wanted in err, err
+        assert err.rstrip().endswith("or start in a new checkpoint folder (--checkpoint-dir)")
+    assert _snapshot(tmp_path / "ckpt") == before
+    assert not (tmp_path / "again").exists()  # refused before any output was written
 
 
 def test_cli_rerun_of_a_finished_run_says_so_and_claims_no_training(tmp_path, capsys):

@@ -146,6 +146,9 @@ def train(gan, dataset, out_dir, epochs=10, steps_per_epoch=None, verbose="auto"
     if minutes is not None:
         minutes = validation.check_float(minutes, "minutes", above=0)
     done, steps_done = completed_epochs(checkpoint_dir), completed_steps(checkpoint_dir)
+    if checkpoint_dir:  # another model's checkpoint: refused before anything is written
+        checkpoint = resume.ResumableCheckpoint(checkpoint_dir).latest()
+        resume.check_same_model(checkpoint and checkpoint.get("model"), gan, checkpoint_dir)
     if checkpoint_dir and (done >= epochs or (max_steps is not None and steps_done >= max_steps)):
         return _restore_finished(gan, dataset, epochs, steps_per_epoch, checkpoint_dir, done,
                                  max_steps)

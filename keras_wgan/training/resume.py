@@ -18,6 +18,7 @@ import contextlib
 import glob
 import json
 import os
+import warnings
 
 import keras
 import numpy as np
@@ -115,15 +116,24 @@ class ResumableCheckpoint(keras.callbacks.BackupAndRestore):
         metadata = self.latest()
         if metadata is None:
             return
+        check_same_model(metadata.get("model"), self.model, self.backup_dir)
         path = os.path.join(self.backup_dir, metadata["weights"])
-        try:
-            self.model.load_weights(path)
-        except Exception as error:
-            raise ValueError(
-                f"Cannot resume from {path} ({type(error).__name__}: "
-                f"{str(error).splitlines()[0] if str(error) else ''}): it was written by a "
-                "different model or is damaged; use a new checkpoint folder or delete this one."
-            ) from None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                self.model.load_weights(path)
+            except Exception as error:
+                # Keras warns once per layer it could not match before it fails (16 lines for
+                # a width change): the error below says it all.
+                raise ValueError(
+                    f"Cannot resume from {path} ({type(error).__name__}: "
+                    f"{str(error).splitlines()[0] if str(error) else ''}): it was written by "
+                    "a different model or is damaged; use a new checkpoint folder or delete "
+                    "this one."
+                ) from None
+        for warning in caught:  # a load that worked keeps what Keras had to say
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
         self.model._initial_epoch = int(metadata["epoch"])
         self.history = completed_history(metadata)
 
@@ -142,6 +152,7 @@ class ResumableCheckpoint(keras.callbacks.BackupAndRestore):
             "weights": name,
             "generator_steps": _steps(self.model),
             "history": self.history,
+            "model": model_signature(self.model),
         }
         try:
             atomic.save_keras_file(path, self.model.save_weights, ".weights.h5")
@@ -165,6 +176,41 @@ class ResumableCheckpoint(keras.callbacks.BackupAndRestore):
                        key=lambda f: (os.path.getmtime(f), f))
         for f in older[: max(0, len(older) - self.keep)]:
             os.remove(f)
+
+
+def model_signature(model):
+    """What a checkpoint's weights fit: the model's class and its variables' shapes, in the
+    order `load_weights` matches them (names are not compared: Keras numbers unnamed layers
+    per process)."""
+    return {"class": type(model).__name__,
+            "shapes": [list(map(int, variable.shape)) for variable in model.weights]}
+
+
+def check_same_model(saved, model, backup_dir):
+    """A one-line ValueError when checkpoint metadata's `model_signature` (``saved``; None for a
+    checkpoint written before it was recorded) is not ``model``'s: another model class would
+    load without complaint when its variables have the same shapes (a WGAN-GP's weights into
+    a GAN), and other sizes fail inside Keras."""
+    if saved is None:
+        return
+    here = model_signature(model)
+    fix = ("resume with the same model and sizes (--model, --width, --latent-dim, "
+           "--image-size...), or start in a new checkpoint folder (--checkpoint-dir)")
+    if saved["class"] != here["class"]:
+        raise ValueError(f"{backup_dir} holds the checkpoint of a {saved['class']} model, and "
+                         f"this run trains a {here['class']}: {fix}")
+    if saved["shapes"] != here["shapes"]:
+        networks = [getattr(model, name, None) for name in ("generator", "discriminator")]
+        owner = {id(variable): f"{network.name}'s " for network in networks if network is not None
+                 for variable in network.weights}
+        differ = [(owner.get(id(variable), "") + variable.path, tuple(there),
+                   tuple(variable.shape))
+                  for variable, there in zip(model.weights, saved["shapes"])
+                  if list(there) != list(variable.shape)]
+        detail = (f"{differ[0][0]} is {differ[0][1]} there, {differ[0][2]} here" if differ else
+                  f"{len(saved['shapes'])} variables there, {len(here['shapes'])} here")
+        raise ValueError(f"{backup_dir} holds the checkpoint of a {saved['class']} with networks "
+                         f"of other sizes ({detail}): {fix}")
 
 
 def completed_history(metadata):
