@@ -298,7 +298,7 @@ TABLE = [
     (case_missing_image_folder, FileNotFoundError, r"no_such_folder"),
     (case_file_that_is_not_an_image, ValueError, r"notes\.png"),
     (case_corrupted_keras_file, kw.hub.PresetFormatError, r"gan\.keras is not a valid \.keras file .*save or download it again"),
-    (case_checkpoint_from_another_architecture, ValueError, r"Cannot resume from .*different model or is damaged; use a new checkpoint folder"),
+    (case_checkpoint_from_another_architecture, ValueError, r"ckpt holds the checkpoint of a WGANGP with networks of other sizes \(generator's hidden0/kernel is \(2, 8\) there, \(2, 16\) here\): .*or start in a new checkpoint folder"),
     (case_unknown_handle, kw.hub.UnknownPresetError, r"unknown preset 'wgan_gp/mnsit'"),
     (case_unwritable_output_folder, OSError, r"Cannot write to the output folder .*choose a writable --out folder"),
     (case_checkpoint_folder_that_is_a_file, OSError, r"Cannot write to the checkpoint folder .*a_file \(File exists\): choose a writable --checkpoint-dir folder"),
