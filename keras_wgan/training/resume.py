@@ -5,7 +5,8 @@ the whole training state (both networks, both optimizers' slots and iteration co
 noise and penalty seed-generator states) to ``epoch-NNNNN.weights.h5`` through a temporary
 file and `os.replace` (`keras_wgan.atomic`), then commits it by atomically replacing
 ``training_metadata.json``, which names the file and the epoch and keeps the logs of every
-completed epoch. A kill at any instant leaves the metadata pointing at a complete file; `fit`
+completed epoch and the model's class and variable shapes (`model_signature`: another model is
+refused before it loads a thing, `check_same_model`). A kill at any instant leaves the metadata pointing at a complete file; `fit`
 with the same callback resumes from it. A failed write (a full disk) raises one
 `atomic.OutputWriteError` and keeps the previous checkpoint.
 
