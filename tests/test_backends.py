@@ -89,13 +89,12 @@ def test_one_train_step_agrees(steps, model, backend):
 @pytest.fixture(scope="module")
 def loaded(produced):
     """Each backend loads every other backend's file, all in one process per backend."""
-    saved = produced
     for loader in BACKENDS:
-        pairs = [(saved / f"{saver}.keras", saved / f"{saver}-on-{loader}.npz")
+        pairs = [(produced / f"{saver}.keras", produced / f"{saver}-on-{loader}.npz")
                  for saver in BACKENDS if saver != loader]
         if pairs:
             run_script(loader, "load", *[item for pair in pairs for item in pair])
-    return saved
+    return produced
 
 
 @pytest.mark.parametrize("saved_on, loaded_on", [

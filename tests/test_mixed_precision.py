@@ -230,7 +230,8 @@ def test_fit_refuses_half_precision_convolutions_torch_cannot_train_on_the_cpu(
                 precision.check_trainable([generator, critic], on_accelerator=on_accelerator)
             message = str(error.value)
             assert refused_layer in message and "\n" not in message, message
-            # it names the layer: the generator's last, one-channel convolution
+            # it names the network and the layer (the generator's one-channel convolution in
+            # bfloat16, its first convolution in float16)
             assert message.startswith(f"{generator.name}'s layer "), message
             assert message.endswith(("KERAS_BACKEND=tensorflow or jax", "or train on a GPU"))
         else:  # other backends, or a GPU: nothing to refuse

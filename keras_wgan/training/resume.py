@@ -6,9 +6,9 @@ noise and penalty seed-generator states) to ``epoch-NNNNN.weights.h5`` through a
 file and `os.replace` (`keras_wgan.atomic`), then commits it by atomically replacing
 ``training_metadata.json``, which names the file and the epoch and keeps the logs of every
 completed epoch and the model's class and variable shapes (`model_signature`: another model is
-refused before it loads a thing, `check_same_model`). A kill at any instant leaves the metadata pointing at a complete file; `fit`
-with the same callback resumes from it. A failed write (a full disk) raises one
-`atomic.OutputWriteError` and keeps the previous checkpoint.
+refused before it loads a thing, `check_same_model`). A kill at any instant leaves the
+metadata pointing at a complete file; `fit` with the same callback resumes from it. A failed
+write (a full disk) raises one `atomic.OutputWriteError` and keeps the previous checkpoint.
 
 `NonFiniteGuard` stops training the moment a logged loss, the penalty or a weight stops
 being finite, naming the quantity and the step; placed before the checkpoint callback, it
