@@ -40,24 +40,26 @@ def assert_within(stats, bounds):
     assert not failures, "; ".join(failures) + f" (all statistics: {shown})"
 
 
-#: How many of a behavioural test's seeds ``make test`` runs on TensorFlow and JAX; the others are
-#: marked ``slow`` (``make test-slow``), and ``make test-margins`` measures every bound over
+#: How many of a behavioural test's seeds ``make test`` runs on TensorFlow (on JAX and PyTorch:
+#: the first); the others are marked ``slow`` (``make test-slow``), and ``make test-margins`` measures every bound over
 #: seeds 0-9 on every backend. With five seeds, ``make test``'s TensorFlow pass took 17-22 minutes
 #: on an AVX2-only 2-core CPU (22 with the MNIST files present); seeds 3 and 4 were 204 s of it.
 CI_SEEDS = 3
 
 
 def seed_params(seeds):
-    """``seeds`` as pytest parameters: the first `CI_SEEDS` run in ``make test`` on TensorFlow
-    and JAX and the rest are marked ``slow``; every seed after the first is marked
-    ``slow_on_torch`` too.
+    """``seeds`` as pytest parameters: the first `CI_SEEDS` run in ``make test``'s TensorFlow
+    pass and the rest are marked ``slow``; every seed after the first is marked
+    ``slow_on_torch`` and ``slow_on_jax`` too.
 
     On PyTorch these trainings run eagerly (10-65 s a seed on 2 busy cores, against a few on
-    JAX's compiled steps): ``make test`` runs the first seed there and ``make test-torch-slow``
-    the others.
+    JAX's compiled steps), and under JAX each seed compiles its own step (seeds 1 and 2 were 88
+    CPU-seconds of ``make test-jax``): ``make test`` runs the first seed there, ``make
+    test-torch-slow`` and ``make test-jax-slow`` the others.
     """
     import pytest
 
     return [pytest.param(seed, marks=[mark for mark, wanted in (
-                (pytest.mark.slow_on_torch, i > 0), (pytest.mark.slow, i >= CI_SEEDS)) if wanted])
+                (pytest.mark.slow_on_torch, i > 0), (pytest.mark.slow_on_jax, i > 0),
+                (pytest.mark.slow, i >= CI_SEEDS)) if wanted])
             for i, seed in enumerate(seeds)]
