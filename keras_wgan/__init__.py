@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 # Imported on first use: these need TensorFlow (tf.data, SavedModel) or SciPy, which a
 # JAX-only install of the models does not have.
-_LAZY_SUBMODULES = ("callbacks", "data", "evaluation", "hub", "resume")
+_LAZY_SUBMODULES = ("callbacks", "data", "evaluation", "hub", "resume", "training")
 
 
 def _registered_classes():

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_wgan.checks import check_float
+
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
 class WeightClip(keras.constraints.Constraint):
@@ -18,10 +20,7 @@ class WeightClip(keras.constraints.Constraint):
     """
 
     def __init__(self, clip_value=0.01):
-        clip_value = float(clip_value)
-        if not clip_value > 0:
-            raise ValueError(f"WeightClip needs clip_value > 0, got {clip_value}.")
-        self.clip_value = clip_value
+        self.clip_value = check_float(clip_value, "WeightClip clip_value", above=0, float32=True)
 
     def __call__(self, w):
         return ops.clip(w, -self.clip_value, self.clip_value)

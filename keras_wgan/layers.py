@@ -15,6 +15,7 @@ import keras
 from keras import ops
 
 from keras_wgan.backend import input_gradients, replica_slice
+from keras_wgan.checks import check_float
 from keras_wgan.seeding import SavesSeedState
 
 
@@ -105,10 +106,10 @@ class GradientPenalty(SavesSeedState, Penalty):
 
     def __init__(self, weight=10.0, target=1.0, one_sided=False, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if float(weight) < 0:
-            raise ValueError(f"GradientPenalty needs weight >= 0, got {weight}.")
-        self.weight = float(weight)
-        self.target = float(target)
+        # A NaN or infinite weight or target would make every critic loss NaN.
+        self.weight = check_float(weight, "GradientPenalty weight", minimum=0, float32=True)
+        self.target = check_float(target, "GradientPenalty target (a gradient norm)", minimum=0,
+                                  float32=True)
         self.one_sided = bool(one_sided)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="interpolation_seed")
@@ -167,10 +168,7 @@ class ZeroCenteredGradientPenalty(Penalty):
 
     def __init__(self, gamma=10.0, **kwargs):
         super().__init__(**kwargs)
-        gamma = float(gamma)
-        if not gamma >= 0 or gamma == float("inf"):
-            raise ValueError(f"{type(self).__name__} needs a finite gamma >= 0, got {gamma}.")
-        self.gamma = gamma
+        self.gamma = check_float(gamma, f"{type(self).__name__} gamma", minimum=0, float32=True)
         self.built = True  # no weights of its own
 
     @property

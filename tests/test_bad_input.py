@@ -279,6 +279,61 @@ def case_huge_image_in_folder(tmp_path):
     return lambda: kw.data.image_dataset(str(folder), 2)
 
 
+def case_nan_penalty_weight(tmp_path):
+    return lambda: kw.GradientPenalty(weight=float("nan"))  # every critic loss became NaN
+
+
+def case_negative_penalty_target(tmp_path):
+    return lambda: kw.GradientPenalty(target=-1.0)
+
+
+def case_clip_value_given_as_text(tmp_path):
+    return lambda: kw.WeightClip("0.01")  # accepted, and failed inside the first step
+
+
+def case_critic_steps_set_to_zero_later(tmp_path):
+    gan = compiled(kw.WGANGP)
+
+    def call():
+        gan.critic_steps = 0  # ZeroDivisionError in fit before
+
+    return call
+
+
+def case_list_of_images_given_to_fit(tmp_path):
+    # Keras reads a list as one array per input: AttributeError "'tuple' object has no
+    # attribute 'dtype'" before.
+    return fit_images(list(np.zeros((8, 28, 28, 1), "float32")))
+
+
+def case_zero_batch_size(tmp_path):
+    return fit_images(np.zeros((8, 28, 28, 1), "float32"), batch_size=0)  # trained on, before
+
+
+def case_unknown_jit_compile_setting(tmp_path):
+    generator, critic = tiny_image_pair()
+    gan = kw.NSGAN(generator=generator, discriminator=critic, latent_dim=8)
+    return lambda: gan.compile(jit_compile="yes")  # read as True, silently, before
+
+
+def case_invalid_clip_pattern(tmp_path):
+    generator, critic = tiny_toy_pair()
+    return lambda: kw.WGAN(generator=generator, critic=critic, clip_pattern="[kernel")
+
+
+def case_negative_number_of_toy_points(tmp_path):
+    return lambda: kw.data.sample("ring8", -5)  # NumPy's "negative dimensions are not allowed"
+
+
+def case_non_finite_features_for_fid(tmp_path):
+    nan = np.full((10, 4), np.nan)
+    return lambda: kw.evaluation.fid(nan, np.ones((10, 4)))  # "Internal error in sqrtm: -102"
+
+
+def case_network_of_width_zero(tmp_path):
+    return lambda: kw.architectures.dcgan_generator(8, width=0)  # Keras's "units=0" before
+
+
 # (case, exception type, message pattern). The messages name the problem and the fix.
 TABLE = [
     (case_uint8_images, TypeError, r"floating point scaled to \[-1, 1\], got uint8: use .*image_dataset"),
@@ -318,6 +373,17 @@ TABLE = [
     (case_zero_critic_steps_in_run, ValueError, r"critic_steps must be an integer >= 1, got 0"),
     (case_huge_image_in_folder, ValueError, r"bomb\.png is 400,000,000 pixels, over the .*-pixel limit"),
     (case_disk_full_on_checkpoint_write, OSError, r"No space left on device\. The previous checkpoint \(epoch 1\) is intact"),
+    (case_nan_penalty_weight, ValueError, r"^GradientPenalty weight must be a finite number >= 0, got nan\.$"),
+    (case_negative_penalty_target, ValueError, r"^GradientPenalty target \(a gradient norm\) must be a finite number >= 0, got -1\.0\.$"),
+    (case_clip_value_given_as_text, TypeError, r"^WeightClip clip_value must be a finite number > 0, got '0\.01' \(str\)\.$"),
+    (case_critic_steps_set_to_zero_later, ValueError, r"^critic_steps must be an integer >= 1, got 0\.$"),
+    (case_list_of_images_given_to_fit, ValueError, r"^fit takes the real samples as one array, tensor or dataset, got a list of 8 items: stack them into one array \(np\.stack\(x\)\)"),
+    (case_zero_batch_size, ValueError, r"^batch_size must be an integer >= 1, got 0\.$"),
+    (case_unknown_jit_compile_setting, ValueError, r"^jit_compile must be True \(XLA\), False \(graph mode\) or \"auto\", got 'yes'\.$"),
+    (case_invalid_clip_pattern, ValueError, r"^clip_pattern='\[kernel' is not a regular expression \(unterminated character set at position 0\): fix the pattern"),
+    (case_negative_number_of_toy_points, ValueError, r"^n \(the number of points\) must be an integer >= 0, got -5\.$"),
+    (case_non_finite_features_for_fid, ValueError, r"^The feature statistics hold NaN or Inf: .*check them with np\.isfinite\.$"),
+    (case_network_of_width_zero, ValueError, r"^width must be an integer >= 1, got 0\.$"),
 ]
 
 

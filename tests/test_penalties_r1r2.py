@@ -84,7 +84,7 @@ def test_config_round_trip(cls):
 
 @pytest.mark.parametrize("gamma", [-1.0, float("nan"), float("inf")])
 def test_bad_gamma_is_one_line(gamma):
-    with pytest.raises(ValueError, match=r"^R1Penalty needs a finite gamma >= 0, got "):
+    with pytest.raises(ValueError, match=r"^R1Penalty gamma must be a finite number >= 0, got "):
         R1Penalty(gamma)
 
 

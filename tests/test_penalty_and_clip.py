@@ -104,8 +104,11 @@ def test_weight_clip_constraint():
     np.testing.assert_allclose(ops.convert_to_numpy(clip(ops.convert_to_tensor([-1.0, 0.01, 2.0]))), [-0.05, 0.01, 0.05])
     restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(clip))
     assert isinstance(restored, kw.WeightClip) and restored.clip_value == 0.05
-    with pytest.raises(ValueError, match="clip_value > 0"):
-        kw.WeightClip(0.0)
+    for bad in (0.0, float("nan"), float("inf"), 1e-320):
+        with pytest.raises(ValueError, match=r"^WeightClip clip_value must be (a finite number )?> 0"):
+            kw.WeightClip(bad)
+    with pytest.raises(TypeError, match=r"^WeightClip clip_value must be a finite number > 0, got '0.05' \(str\)"):
+        kw.WeightClip("0.05")
 
 
 @pytest.mark.parametrize("jit", compile_params(ids=("False", "True")))

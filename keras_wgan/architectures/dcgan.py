@@ -10,6 +10,7 @@ from keras import layers
 
 from keras_wgan.architectures import conditional
 from keras_wgan.architectures.spectral_norm import spectral
+from keras_wgan.checks import check_int
 
 NORMS = ("batch", "layer", None)
 CRITIC_NORMS = NORMS + ("spectral",)
@@ -61,6 +62,7 @@ def dcgan_generator(latent_dim=128, image_shape=(28, 28, 1), width=64, norm="bat
     with a per-class scale and shift (`ConditionalBatchNormalization`, de Vries et al. 2017).
     """
     _check_shape(image_shape)
+    latent_dim, width = check_int(latent_dim, "latent_dim"), check_int(width, "width")
     num_classes = conditional.check_num_classes(num_classes)
     if norm == "conditional_batch" and num_classes is None:
         raise ValueError("norm='conditional_batch' needs num_classes= (a conditional "
@@ -113,6 +115,7 @@ def dcgan_critic(image_shape=(28, 28, 1), width=64, norm=None, name="critic", *,
     ``norm="spectral"`` the class embedding is spectrally normalized too.
     """
     _check_shape(image_shape)
+    width = check_int(width, "width")
     if norm not in CRITIC_NORMS:
         raise ValueError(f"norm must be one of {CRITIC_NORMS}, got {norm!r}.")
     num_classes = conditional.check_num_classes(num_classes)

@@ -6,6 +6,7 @@ from keras import layers
 from keras_wgan.architectures import conditional
 from keras_wgan.architectures.fourier import FourierFeatures
 from keras_wgan.architectures.spectral_norm import spectral
+from keras_wgan.checks import check_int
 
 CRITIC_NORMS = (None, "spectral")
 
@@ -18,6 +19,8 @@ def mlp_generator(latent_dim=2, output_dim=2, width=512, depth=3, name="generato
     (``label_dim`` wide, default ``min(num_classes, 128)``) concatenated with the noise
     (`keras_wgan.architectures.conditional`).
     """
+    latent_dim, output_dim = check_int(latent_dim, "latent_dim"), check_int(output_dim, "output_dim")
+    width, depth = check_int(width, "width"), check_int(depth, "depth", minimum=0)
     num_classes = conditional.check_num_classes(num_classes)
     z = keras.Input((latent_dim,), name="noise")
     inputs = x = z
@@ -44,6 +47,8 @@ def mlp_critic(input_dim=2, width=512, depth=3, fourier_scale=None, fourier_feat
     """
     if norm not in CRITIC_NORMS:
         raise ValueError(f"norm must be one of {CRITIC_NORMS}, got {norm!r}.")
+    input_dim, width = check_int(input_dim, "input_dim"), check_int(width, "width")
+    depth = check_int(depth, "depth", minimum=0)
     num_classes = conditional.check_num_classes(num_classes)
     sn = norm == "spectral"
     points = keras.Input((input_dim,), name="points")

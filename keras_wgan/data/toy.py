@@ -26,6 +26,9 @@ import math
 
 import numpy as np
 
+from keras_wgan import memory
+from keras_wgan.checks import check_int
+
 RING8_RADIUS = 2.0
 RING8_STD = 0.02
 GRID25_SPACING = 2.0
@@ -95,6 +98,9 @@ def sample(name, n, seed=None, theta=0.0, labels=False):
             labels int32 ``(n,)``. The points are the same as without labels.
     """
     _check_name(name)
+    n = check_int(n, "n (the number of points)", minimum=0)
+    # Points and mode indices, in float64/int64 before the cast: 24 bytes a point.
+    memory.require_memory(24 * n, f"n={n:,} toy points", "draw fewer at a time.")
     if labels:
         _check_labelled(name)
     rng = np.random.default_rng(seed)

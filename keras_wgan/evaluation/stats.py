@@ -121,6 +121,9 @@ def frechet_distance(mu1, cov1, mu2, cov2, eps=1e-6):
     cov1, cov2 = np.atleast_2d(np.asarray(cov1, np.float64)), np.atleast_2d(np.asarray(cov2, np.float64))
     if mu1.shape != mu2.shape or cov1.shape != cov2.shape:
         raise ValueError(f"Shapes differ: means {mu1.shape} vs {mu2.shape}, covariances {cov1.shape} vs {cov2.shape}.")
+    if not all(np.isfinite(a).all() for a in (mu1, cov1, mu2, cov2)):
+        raise ValueError("The feature statistics hold NaN or Inf: the samples (or their "
+                         "features) are not all finite; check them with np.isfinite.")
     diff = mu1 - mu2
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", linalg.LinAlgWarning)

@@ -146,10 +146,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         self.objective = losses.get_objective(
             self.default_objective if objective is None else objective
         )
-        self.critic_steps = (
-            self.default_critic_steps if critic_steps is None
-            else validation.check_int(critic_steps, "critic_steps")
-        )
+        self.critic_steps = self.default_critic_steps if critic_steps is None else critic_steps
         self.sample_shape = validation.check_generator(generator, self.latent_dim,
                                                        self.num_classes)
         validation.check_discriminator(discriminator, self.sample_shape,
@@ -202,6 +199,16 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         self.built = True
 
     # --- the pieces everything else is written with ---------------------------------
+
+    @property
+    def critic_steps(self):
+        """Discriminator updates per generator update (checked when set, also after
+        construction: ``gan.critic_steps = 0`` would divide the batch by zero)."""
+        return self._critic_steps
+
+    @critic_steps.setter
+    def critic_steps(self, value):
+        self._critic_steps = validation.check_int(value, "critic_steps")
 
     @property
     def critic(self):
@@ -366,6 +373,10 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
                 "The generator and the discriminator need two optimizer instances "
                 "(each keeps its own moments): pass two separate objects."
             )
+        if not (isinstance(jit_compile, bool) or (isinstance(jit_compile, str)
+                                                   and jit_compile == "auto")):
+            raise ValueError(f"jit_compile must be True (XLA), False (graph mode) or \"auto\", "
+                             f"got {jit_compile!r}.")
         self._jit_compile_setting = jit_compile
         super().compile(
             optimizer=None,
@@ -565,6 +576,15 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         Python iterator's labels batch by batch; in the step, their dtype and shape.
         """
         validation.check_int(epochs, "epochs", minimum=0)
+        if batch_size is not None:
+            validation.check_int(batch_size, "batch_size")
+        if isinstance(x, (list, tuple)):
+            # Keras reads a list as one array per model input; a GAN has one kind of sample.
+            raise ValueError(
+                f"fit takes the real samples as one array, tensor or dataset, got a "
+                f"{type(x).__name__} of {len(x)} items: stack them into one array "
+                "(np.stack(x)); a conditional model takes its labels as y (fit(x, y))."
+            )
         precision.check_trainable([self.generator, self.discriminator])
         if kwargs.get("steps_per_epoch") is not None:
             validation.check_int(kwargs["steps_per_epoch"], "steps_per_epoch")

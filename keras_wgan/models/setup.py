@@ -97,7 +97,11 @@ def loss_scaled(optimizer):
 
 def attach_weight_clip(discriminator, clip_value, pattern):
     """Give every matching critic variable a `WeightClip` the optimizer applies after updates."""
-    matcher = re.compile(pattern) if pattern else None
+    try:
+        matcher = re.compile(pattern) if pattern else None
+    except (re.error, TypeError) as error:
+        raise ValueError(f"clip_pattern={pattern!r} is not a regular expression ({error}): "
+                         "fix the pattern (e.g. clip_pattern='kernel').") from None
     clipped = 0
     for variable in discriminator.trainable_variables:
         if matcher is None or matcher.search(variable.path):
