@@ -334,6 +334,49 @@ def case_network_of_width_zero(tmp_path):
     return lambda: kw.architectures.dcgan_generator(8, width=0)  # Keras's "units=0" before
 
 
+def case_sample_weight_given_to_fit(tmp_path):
+    gan = compiled()
+    images = np.zeros((8, 28, 28, 1), "float32")
+    return lambda: gan.fit(images, batch_size=4, sample_weight=np.ones(8), verbose=0)  # ignored
+
+
+def case_class_weight_given_to_fit(tmp_path):
+    gan = compiled()
+    images = np.zeros((8, 28, 28, 1), "float32")
+    return lambda: gan.fit(images, batch_size=4, class_weight={0: 1.0}, verbose=0)  # IndexError
+
+
+def case_callbacks_that_are_not_a_list(tmp_path):
+    gan = compiled()
+    images = np.zeros((8, 28, 28, 1), "float32")
+    return lambda: gan.fit(images, batch_size=4, callbacks="tensorboard", verbose=0)
+
+
+def case_exact_w1_of_too_many_points(tmp_path):
+    # NumPy's MemoryError for the cost matrix before: 3e6 points need 65,000 GiB, more than any
+    # machine this runs on has.
+    points = np.zeros((3_000_000, 2))
+    return lambda: kw.evaluation.exact_w1(points, points)
+
+
+def case_sliced_wasserstein_of_no_points(tmp_path):
+    return lambda: kw.evaluation.sliced_wasserstein(np.zeros((0, 2)), np.ones((10, 2)))
+
+
+def case_kid_over_zero_subsets(tmp_path):
+    return lambda: kw.evaluation.kid(np.zeros((50, 4)), np.ones((50, 4)), n_subsets=0)  # NaN
+
+
+def case_digits_of_non_finite_images(tmp_path):
+    nan = np.full((10, 28, 28, 1), np.nan)
+    return lambda: kw.evaluation.digit_coverage(nan)  # every image was a 0, silently
+
+
+def case_preset_saved_under_a_device(tmp_path):
+    generator, _ = tiny_toy_pair()
+    return lambda: kw.hub.save_preset(generator, "/dev/null/preset")  # "[Errno 17] File exists"
+
+
 # (case, exception type, message pattern). The messages name the problem and the fix.
 TABLE = [
     (case_uint8_images, TypeError, r"floating point scaled to \[-1, 1\], got uint8: use .*image_dataset"),
@@ -384,6 +427,14 @@ TABLE = [
     (case_negative_number_of_toy_points, ValueError, r"^n \(the number of points\) must be an integer >= 0, got -5\.$"),
     (case_non_finite_features_for_fid, ValueError, r"^The feature statistics hold NaN or Inf: .*check them with np\.isfinite\.$"),
     (case_network_of_width_zero, ValueError, r"^width must be an integer >= 1, got 0\.$"),
+    (case_sample_weight_given_to_fit, ValueError, r"^fit\(sample_weight=\.\.\.\) has no effect on a GAN: .*drop sample_weight"),
+    (case_class_weight_given_to_fit, ValueError, r"^fit\(class_weight=\.\.\.\) has no effect on a GAN: .*drop class_weight"),
+    (case_callbacks_that_are_not_a_list, TypeError, r"^callbacks must be a list of keras\.callbacks\.Callback objects, got 'tensorboard'\.$"),
+    (case_exact_w1_of_too_many_points, ValueError, r"^exact W1 of 3,000,000 x 3,000,000 points \(its cost matrix\): [\d,.]+ GiB, more than this machine's .*use sliced_wasserstein for large sets\.$"),
+    (case_sliced_wasserstein_of_no_points, ValueError, r"^A Wasserstein distance needs at least one point per set, got shape \(0, 2\)\.$"),
+    (case_kid_over_zero_subsets, ValueError, r"^n_subsets must be an integer >= 1, got 0\.$"),
+    (case_digits_of_non_finite_images, ValueError, r"^The images hold NaN or Inf \(a diverged generator\?\): .*np\.isfinite\.$"),
+    (case_preset_saved_under_a_device, OSError, r"^Cannot write to the folder of the preset /dev/null \(File exists\): choose a writable directory= folder\.$"),
 ]
 
 

@@ -43,6 +43,9 @@ def mixture_mode_stats(samples, centres, std, hq_stds=3.0, min_share=None):
     """
     x = np.asarray(samples, np.float64).reshape(len(samples), -1)
     c = np.asarray(centres, np.float64)
+    if x.shape[1] != c.shape[1]:
+        raise ValueError(f"The samples are {x.shape[1]}-D points, the mixture's modes "
+                         f"{c.shape[1]}-D: compare samples of the mixture's own space.")
     d2 = ((x[:, None, :] - c[None, :, :]) ** 2).sum(-1)
     nearest = d2.argmin(axis=1)
     hq = np.sqrt(d2[np.arange(len(x)), nearest]) <= hq_stds * std

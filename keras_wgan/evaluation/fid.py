@@ -9,6 +9,7 @@ only the running mean and covariance are kept. KID needs the features of both se
 
 import numpy as np
 
+from keras_wgan.checks import check_int
 from keras_wgan.evaluation.features import extract_features, iterate_batches
 from keras_wgan.evaluation.stats import GaussianStats, frechet_distance
 
@@ -84,7 +85,8 @@ def kid(real, fake, features=None, n_subsets=100, subset_size=1000, seed=0, batc
     f_g = extract_features(fake, features, batch_size).astype(np.float64)
     if f_r.shape[1] != f_g.shape[1]:
         raise ValueError(f"Feature dimensions differ: {f_r.shape[1]} vs {f_g.shape[1]}.")
-    size = min(int(subset_size), len(f_r), len(f_g))
+    n_subsets = check_int(n_subsets, "n_subsets")
+    size = min(check_int(subset_size, "subset_size", minimum=2), len(f_r), len(f_g))
     rng = np.random.default_rng(seed)
     values = np.array([
         mmd2_unbiased(f_r[rng.choice(len(f_r), size, replace=False)],

@@ -35,6 +35,9 @@ def inception_score_from_logits(logits, splits=1):
         raise ValueError(
             f"inception_score needs (N >= 1, K >= 2) class logits, got shape {logits.shape}."
         )
+    if not np.isfinite(logits).all():
+        raise ValueError("The class logits hold NaN or Inf (non-finite samples?): check the "
+                         "samples with np.isfinite.")
     splits = int(splits)
     if not 1 <= splits <= len(logits):
         raise ValueError(f"splits must be in [1, {len(logits)}] (the number of rows), got {splits}.")

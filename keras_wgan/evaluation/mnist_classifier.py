@@ -82,6 +82,9 @@ def _as_images(images):
         x = x[..., None]
     if x.shape[1:] != (28, 28, 1):
         raise ValueError(f"The MNIST classifier takes (N, 28, 28[, 1]) images in [-1, 1]; got {x.shape}.")
+    if not np.isfinite(x).all():  # a diverged generator: scored as some digit, silently
+        raise ValueError("The images hold NaN or Inf (a diverged generator?): the MNIST "
+                         "classifier takes finite images in [-1, 1]; check them with np.isfinite.")
     return x
 
 

@@ -18,10 +18,21 @@ al., "POT: Python Optimal Transport", JMLR 2021, https://jmlr.org/papers/v22/20-
 
 import numpy as np
 
+from keras_wgan import memory
+from keras_wgan.checks import check_int
+
 
 def _flat(x):
+    """``x`` as a float64 ``(n, d)`` array of at least one finite point, or a one-line error."""
     x = np.asarray(x, np.float64)
-    return x.reshape(len(x), -1)
+    if x.ndim == 0 or len(x) == 0:
+        raise ValueError(f"A Wasserstein distance needs at least one point per set, got shape "
+                         f"{x.shape}.")
+    x = x.reshape(len(x), -1)
+    if not np.isfinite(x).all():
+        raise ValueError("The points hold NaN or Inf: a Wasserstein distance needs finite "
+                         "points; check them with np.isfinite.")
+    return x
 
 
 def wasserstein_1d(u, v, p=1):
@@ -56,7 +67,8 @@ def sliced_wasserstein(x, y, n_projections=256, p=2, seed=0):
     x, y = _flat(x), _flat(y)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"Dimensions differ: {x.shape[1]} vs {y.shape[1]}.")
-    theta = np.random.default_rng(seed).standard_normal((x.shape[1], int(n_projections)))
+    n_projections = check_int(n_projections, "n_projections")
+    theta = np.random.default_rng(seed).standard_normal((x.shape[1], n_projections))
     theta /= np.linalg.norm(theta, axis=0, keepdims=True)
     per_direction = wasserstein_1d(x @ theta, y @ theta, p=p) ** p
     return float(np.mean(per_direction) ** (1.0 / p))
@@ -81,6 +93,11 @@ def exact_w1(x, y, max_iter=10_000_000):
     """
     ot = _import_ot()
     x, y = _flat(x), _flat(y)
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"Dimensions differ: {x.shape[1]} vs {y.shape[1]}.")
+    memory.require_memory(8 * len(x) * len(y), f"exact W1 of {len(x):,} x {len(y):,} points "
+                          "(its cost matrix)", "compare fewer points, or use "
+                          "sliced_wasserstein for large sets.")
     cost = ot.dist(x, y, metric="euclidean")
     a, b = np.full(len(x), 1.0 / len(x)), np.full(len(y), 1.0 / len(y))
     return float(ot.emd2(a, b, cost, numItermax=int(max_iter)))

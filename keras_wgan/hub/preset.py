@@ -32,7 +32,7 @@ import h5py
 import keras
 import numpy as np
 
-from keras_wgan import jsonfile
+from keras_wgan import atomic, jsonfile
 from keras_wgan.hashing import sha256_file
 from keras_wgan.hub.errors import Float16ToleranceError, IntegrityError, PresetFormatError
 from keras_wgan.hub.generator import PretrainedGenerator, generator_of, label_classes
@@ -152,7 +152,7 @@ def save_preset(model, directory, *, metadata=None, weights_dtype="float32",
         meta["num_classes"] = num_classes
         if frequencies is not None:
             meta["label_frequencies"] = frequencies
-    directory.parent.mkdir(parents=True, exist_ok=True)
+    atomic.check_writable(directory.parent, "folder of the preset", "directory=")
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; the result is shared
     try:

@@ -585,6 +585,18 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
                 f"{type(x).__name__} of {len(x)} items: stack them into one array "
                 "(np.stack(x)); a conditional model takes its labels as y (fit(x, y))."
             )
+        for weights in ("sample_weight", "class_weight"):
+            if kwargs.get(weights) is not None:  # class_weight: IndexError inside Keras
+                raise ValueError(
+                    f"fit({weights}=...) has no effect on a GAN: its losses average over each "
+                    f"critic step's examples, with no weights; drop {weights} (to favour some "
+                    "examples or classes, resample the data)."
+                )
+        if callbacks is not None and not (
+                isinstance(callbacks, (list, tuple))
+                and all(isinstance(c, keras.callbacks.Callback) for c in callbacks)):
+            raise TypeError(f"callbacks must be a list of keras.callbacks.Callback objects, got "
+                            f"{callbacks!r:.80}.")
         precision.check_trainable([self.generator, self.discriminator])
         if kwargs.get("steps_per_epoch") is not None:
             validation.check_int(kwargs["steps_per_epoch"], "steps_per_epoch")

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 
 from keras_wgan import atomic, plotting
+from keras_wgan.checks import check_int
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -38,6 +39,7 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, directory, n=64, seed=0, every=1, real=None):
         super().__init__()
+        n, every = check_int(n, "n (samples per grid)"), check_int(every, "every (epochs)")
         self.directory, self.n, self.seed, self.every, self.real = directory, n, seed, every, real
         self.paths = []
 
