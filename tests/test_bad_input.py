@@ -456,6 +456,15 @@ def test_bad_input(case, error, pattern, tmp_path):
     assert snapshot(tmp_path) == before  # nothing saved was lost or half-written
 
 
+def test_callbacks_come_as_a_list_tuple_or_callback_list():
+    gan = compiled()
+    images = np.zeros((8, 28, 28, 1), "float32")
+    for callbacks in ([keras.callbacks.History()], (keras.callbacks.History(),),
+                      keras.callbacks.CallbackList([keras.callbacks.History()])):
+        gan.fit(images, batch_size=4, callbacks=callbacks, verbose=0)
+    assert int(gan.generator_optimizer.iterations.numpy()) == 6
+
+
 def test_labelled_batches_are_accepted_not_refused():
     gan = kw.NSGAN(*tiny_toy_pair())
     gan.compile()

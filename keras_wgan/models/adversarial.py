@@ -592,6 +592,8 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
                     f"critic step's examples, with no weights; drop {weights} (to favour some "
                     "examples or classes, resample the data)."
                 )
+        if isinstance(callbacks, keras.callbacks.CallbackList):  # as keras.Model.fit takes
+            callbacks = list(callbacks.callbacks)
         if callbacks is not None and not (
                 isinstance(callbacks, (list, tuple))
                 and all(isinstance(c, keras.callbacks.Callback) for c in callbacks)):
