@@ -377,6 +377,10 @@ def case_preset_saved_under_a_device(tmp_path):
     return lambda: kw.hub.save_preset(generator, "/dev/null/preset")  # "[Errno 17] File exists"
 
 
+def case_config_without_its_networks(tmp_path):
+    return lambda: kw.WGANGP.from_config({"critic_steps": 5})  # KeyError: 'generator' before
+
+
 # (case, exception type, message pattern). The messages name the problem and the fix.
 TABLE = [
     (case_uint8_images, TypeError, r"floating point scaled to \[-1, 1\], got uint8: use .*image_dataset"),
@@ -434,6 +438,7 @@ TABLE = [
     (case_sliced_wasserstein_of_no_points, ValueError, r"^A Wasserstein distance needs at least one point per set, got shape \(0, 2\)\.$"),
     (case_kid_over_zero_subsets, ValueError, r"^n_subsets must be an integer >= 1, got 0\.$"),
     (case_digits_of_non_finite_images, ValueError, r"^The images hold NaN or Inf \(a diverged generator\?\): .*np\.isfinite\.$"),
+    (case_config_without_its_networks, ValueError, r"^This WGANGP config has no generator or discriminator: it was not written by get_config .*save the model again\.$"),
     (case_preset_saved_under_a_device, OSError, r"^Cannot write to the folder of the preset /dev/null \(File exists\): choose a writable directory= folder\.$"),
 ]
 

@@ -732,6 +732,11 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        missing = [key for key in ("generator", "discriminator") if key not in config]
+        if missing:  # a KeyError naming one word before
+            raise ValueError(f"This {cls.__name__} config has no {' or '.join(missing)}: it "
+                             "was not written by get_config (a damaged or foreign .keras file?); "
+                             "save the model again.")
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         # A config holds resolved settings: None there means "off", never "the default".
