@@ -381,6 +381,11 @@ def case_config_without_its_networks(tmp_path):
     return lambda: kw.WGANGP.from_config({"critic_steps": 5})  # KeyError: 'generator' before
 
 
+def case_negative_model_seed(tmp_path):
+    generator, critic = tiny_toy_pair()
+    return lambda: kw.WGANGP(generator=generator, critic=critic, seed=-1)  # accepted before
+
+
 # (case, exception type, message pattern). The messages name the problem and the fix.
 TABLE = [
     (case_uint8_images, TypeError, r"floating point scaled to \[-1, 1\], got uint8: use .*image_dataset"),
@@ -439,6 +444,7 @@ TABLE = [
     (case_kid_over_zero_subsets, ValueError, r"^n_subsets must be an integer >= 1, got 0\.$"),
     (case_digits_of_non_finite_images, ValueError, r"^The images hold NaN or Inf \(a diverged generator\?\): .*np\.isfinite\.$"),
     (case_config_without_its_networks, ValueError, r"^This WGANGP config has no generator or discriminator: it was not written by get_config .*save the model again\.$"),
+    (case_negative_model_seed, ValueError, r"^seed must be an integer from 0 to 4294967295, got -1\.$"),
     (case_preset_saved_under_a_device, OSError, r"^Cannot write to the folder of the preset /dev/null \(File exists\): choose a writable directory= folder\.$"),
 ]
 

@@ -191,8 +191,10 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             initializer="zeros", shape=(self.num_classes,), dtype="float32", trainable=False,
             autocast=False, aggregation="sum", synchronization="on_read", name="label_counts")
 
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+        # As generate(seed=...) takes them (Keras's SeedGenerator took -1 and refused "a").
+        self.seed = None if seed is None else validation.check_int(
+            seed, "seed", minimum=0, maximum=validation.MAX_SEED)
+        self.seed_generator = keras.random.SeedGenerator(self.seed, name="noise_seed")
         self._trackers = self._make_trackers()
         self.generator_optimizer = None
         self.discriminator_optimizer = None
