@@ -352,6 +352,16 @@ def case_callbacks_that_are_not_a_list(tmp_path):
     return lambda: gan.fit(images, batch_size=4, callbacks="tensorboard", verbose=0)
 
 
+def case_extra_callback_that_is_not_a_callback(tmp_path):
+    from keras_wgan import training
+
+    gan = compiled()
+    images = kw.data.array_dataset(np.zeros((8, 28, 28, 1), "float32"), 4)
+    # The message listed the run's own callbacks (a 400-character repr) before.
+    return lambda: training.train(gan, images, tmp_path / "run", epochs=1, verbose=0,
+                                  extra_callbacks=[print])
+
+
 def case_exact_w1_of_too_many_points(tmp_path):
     # NumPy's MemoryError for the cost matrix before: 3e6 points need 65,000 GiB, more than any
     # machine this runs on has.
@@ -439,6 +449,7 @@ TABLE = [
     (case_sample_weight_given_to_fit, ValueError, r"^fit\(sample_weight=\.\.\.\) has no effect on a GAN: .*drop sample_weight"),
     (case_class_weight_given_to_fit, ValueError, r"^fit\(class_weight=\.\.\.\) has no effect on a GAN: .*drop class_weight"),
     (case_callbacks_that_are_not_a_list, TypeError, r"^callbacks must be a list of keras\.callbacks\.Callback objects, got 'tensorboard'\.$"),
+    (case_extra_callback_that_is_not_a_callback, TypeError, r"^callbacks must be keras\.callbacks\.Callback objects, got <built-in function print> \(builtin_function_or_method\) among them\.$"),
     (case_exact_w1_of_too_many_points, ValueError, r"^exact W1 of 3,000,000 x 3,000,000 points \(its cost matrix\): [\d,.]+ GiB, more than this machine's .*use sliced_wasserstein for large sets\.$"),
     (case_sliced_wasserstein_of_no_points, ValueError, r"^A Wasserstein distance needs at least one point per set, got shape \(0, 2\)\.$"),
     (case_kid_over_zero_subsets, ValueError, r"^n_subsets must be an integer >= 1, got 0\.$"),

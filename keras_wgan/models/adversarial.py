@@ -596,11 +596,14 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
                 )
         if isinstance(callbacks, keras.callbacks.CallbackList):  # as keras.Model.fit takes
             callbacks = list(callbacks.callbacks)
-        if callbacks is not None and not (
-                isinstance(callbacks, (list, tuple))
-                and all(isinstance(c, keras.callbacks.Callback) for c in callbacks)):
-            raise TypeError(f"callbacks must be a list of keras.callbacks.Callback objects, got "
-                            f"{callbacks!r:.80}.")
+        if callbacks is not None:
+            if not isinstance(callbacks, (list, tuple)):
+                raise TypeError(f"callbacks must be a list of keras.callbacks.Callback objects, "
+                                f"got {callbacks!r:.80}.")
+            for callback in callbacks:
+                if not isinstance(callback, keras.callbacks.Callback):
+                    raise TypeError(f"callbacks must be keras.callbacks.Callback objects, got "
+                                    f"{callback!r:.80} ({type(callback).__name__}) among them.")
         precision.check_trainable([self.generator, self.discriminator])
         if kwargs.get("steps_per_epoch") is not None:
             validation.check_int(kwargs["steps_per_epoch"], "steps_per_epoch")
