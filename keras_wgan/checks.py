@@ -32,6 +32,11 @@ def check_int(value, name, minimum=1, maximum=None):
     return int(value)
 
 
+def check_seed(seed, name="seed"):
+    """``seed`` as None or an int Keras's and NumPy's generators take (0 to `MAX_SEED`)."""
+    return None if seed is None else check_int(seed, name, minimum=0, maximum=MAX_SEED)
+
+
 def float32_holds(value):
     """True when float32 keeps ``value`` finite and, unless it is 0, away from 0: a learning
     rate, penalty weight or clip value of 1e-320 would act as 0 in float32 weights, and 1e300

@@ -15,7 +15,7 @@ import keras
 from keras import ops
 
 from keras_wgan.backend import input_gradients, replica_slice
-from keras_wgan.checks import MAX_SEED, check_float, check_int
+from keras_wgan.checks import check_float, check_seed
 from keras_wgan.seeding import SavesSeedState
 
 
@@ -111,8 +111,7 @@ class GradientPenalty(SavesSeedState, Penalty):
         self.target = check_float(target, "GradientPenalty target (a gradient norm)", minimum=0,
                                   float32=True)
         self.one_sided = bool(one_sided)
-        self.seed = None if seed is None else check_int(seed, "GradientPenalty seed", minimum=0,
-                                                        maximum=MAX_SEED)
+        self.seed = check_seed(seed, "GradientPenalty seed")
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="interpolation_seed")
         # No weights of its own: mark it built so models containing it count as built.
         self.built = True

@@ -15,7 +15,7 @@ import os
 import sys
 import warnings
 
-from keras_wgan.models import validation
+from keras_wgan import checks
 from keras_wgan.precision import SHORT_NAMES
 
 EPILOG = """\
@@ -67,11 +67,11 @@ def number(minimum=None, above=None, float32=False):
     bound = f"> {above:g}" if above is not None else f">= {minimum:g}"
     wanted = f"a finite number {bound}"
     if float32:
-        wanted += f" within float32's range ({validation.FLOAT32_RANGE})"
+        wanted += f" within float32's range ({checks.FLOAT32_RANGE})"
     return _checked(float, wanted,
                     lambda value: math.isfinite(value) and (minimum is None or value >= minimum)
                     and (above is None or value > above)
-                    and (not float32 or validation.float32_holds(value)))
+                    and (not float32 or checks.float32_holds(value)))
 
 
 def jit_setting(text):
@@ -97,7 +97,7 @@ DATA = text("tfds:<name>, a folder, or toy:<name>")
 FOLDER = text("a folder path")
 SOURCE = text("a .keras file, a preset handle such as wgan_gp/mnist, a folder, archive or URL")
 COUNT = integer(1)
-SEED = integer(0, validation.MAX_SEED)
+SEED = integer(0, checks.MAX_SEED)
 # dcgan_generator halves the side down to a map of >= 4 pixels: an even side of at least 8.
 IMAGE_SIDE = integer(8, even=True, what=" (e.g. 28, 32 or 64)")
 

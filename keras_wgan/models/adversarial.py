@@ -192,8 +192,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
             autocast=False, aggregation="sum", synchronization="on_read", name="label_counts")
 
         # As generate(seed=...) takes them (Keras's SeedGenerator took -1 and refused "a").
-        self.seed = None if seed is None else validation.check_int(
-            seed, "seed", minimum=0, maximum=validation.MAX_SEED)
+        self.seed = validation.check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="noise_seed")
         self._trackers = self._make_trackers()
         self.generator_optimizer = None
@@ -577,33 +576,7 @@ class AdversarialModel(SavesSeedState, Trainer, keras.Model):
         stream (a batch outside ``[0, num_classes)`` stops ``fit`` with one ValueError), a
         Python iterator's labels batch by batch; in the step, their dtype and shape.
         """
-        validation.check_int(epochs, "epochs", minimum=0)
-        if batch_size is not None:
-            validation.check_int(batch_size, "batch_size")
-        if isinstance(x, (list, tuple)):
-            # Keras reads a list as one array per model input; a GAN has one kind of sample.
-            raise ValueError(
-                f"fit takes the real samples as one array, tensor or dataset, got a "
-                f"{type(x).__name__} of {len(x)} items: stack them into one array "
-                "(np.stack(x)); a conditional model takes its labels as y (fit(x, y))."
-            )
-        for weights in ("sample_weight", "class_weight"):
-            if kwargs.get(weights) is not None:  # class_weight: IndexError inside Keras
-                raise ValueError(
-                    f"fit({weights}=...) has no effect on a GAN: its losses average over each "
-                    f"critic step's examples, with no weights; drop {weights} (to favour some "
-                    "examples or classes, resample the data)."
-                )
-        if isinstance(callbacks, keras.callbacks.CallbackList):  # as keras.Model.fit takes
-            callbacks = list(callbacks.callbacks)
-        if callbacks is not None:
-            if not isinstance(callbacks, (list, tuple)):
-                raise TypeError(f"callbacks must be a list of keras.callbacks.Callback objects, "
-                                f"got {callbacks!r:.80}.")
-            for callback in callbacks:
-                if not isinstance(callback, keras.callbacks.Callback):
-                    raise TypeError(f"callbacks must be keras.callbacks.Callback objects, got "
-                                    f"{callback!r:.80} ({type(callback).__name__}) among them.")
+        callbacks = validation.check_fit_arguments(x, batch_size, epochs, callbacks, kwargs)
         precision.check_trainable([self.generator, self.discriminator])
         if kwargs.get("steps_per_epoch") is not None:
             validation.check_int(kwargs["steps_per_epoch"], "steps_per_epoch")

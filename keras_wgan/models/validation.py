@@ -15,6 +15,7 @@ from keras_wgan.checks import (  # noqa: F401 -- re-exported
     MAX_SEED,
     check_float,
     check_int,
+    check_seed,
     float32_holds,
 )
 
@@ -172,6 +173,41 @@ def check_real_batch(real, sample_shape):
             f"samples of shape {_fmt(sample_shape)}: resize the data (image_size=, "
             "channels= in keras_wgan.data.image_dataset) or build the models for it."
         )
+
+
+def check_fit_arguments(x, batch_size, epochs, callbacks, kwargs):
+    """Refuse `fit` arguments a GAN cannot train with, in one line; return ``callbacks`` as
+    a list (a `keras.callbacks.CallbackList` unpacked, as `keras.Model.fit` takes one) or None.
+    """
+    check_int(epochs, "epochs", minimum=0)
+    if batch_size is not None:
+        check_int(batch_size, "batch_size")
+    if isinstance(x, (list, tuple)):
+        # Keras reads a list as one array per model input; a GAN has one kind of sample.
+        raise ValueError(
+            f"fit takes the real samples as one array, tensor or dataset, got a "
+            f"{type(x).__name__} of {len(x)} items: stack them into one array "
+            "(np.stack(x)); a conditional model takes its labels as y (fit(x, y))."
+        )
+    for weights in ("sample_weight", "class_weight"):
+        if kwargs.get(weights) is not None:  # class_weight: IndexError inside Keras
+            raise ValueError(
+                f"fit({weights}=...) has no effect on a GAN: its losses average over each "
+                f"critic step's examples, with no weights; drop {weights} (to favour some "
+                "examples or classes, resample the data)."
+            )
+    if isinstance(callbacks, keras.callbacks.CallbackList):
+        callbacks = list(callbacks.callbacks)
+    if callbacks is None:
+        return None
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks must be a list of keras.callbacks.Callback objects, "
+                        f"got {callbacks!r:.80}.")
+    for callback in callbacks:
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise TypeError(f"callbacks must be keras.callbacks.Callback objects, got "
+                            f"{callback!r:.80} ({type(callback).__name__}) among them.")
+    return list(callbacks)
 
 
 def check_real_array(images, sample_shape):

@@ -335,7 +335,7 @@ def _check_run_settings(epochs, steps_per_epoch, batch_size, critic_steps, gp_we
     """The numbers `run` takes, in range (None keeps a default); a one-line error names one."""
     validation.check_int(epochs, "epochs")
     validation.check_int(batch_size, "batch_size")
-    validation.check_int(seed, "seed", minimum=0, maximum=validation.MAX_SEED)
+    validation.check_seed(seed)
     for name, value in (("steps_per_epoch", steps_per_epoch), ("critic_steps", critic_steps),
                         ("max_steps", max_steps)):
         if value is not None:
